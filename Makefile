@@ -1,0 +1,63 @@
+# Nishabdham Subtitles. `make demo` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+EXTRAS := queue,review,test
+# Debian packages: ffmpeg (decoding), redis-server (queue), chromium (browser tests),
+# hunspell-te (Telugu word list), fonts-lohit-telu (Telugu glyphs in the browser).
+APT_PACKAGES := ffmpeg redis-server chromium hunspell-te fonts-lohit-telu
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help setup system-packages venv model demo test test-fast lint bench clean
+
+help:
+	@echo "make demo    - set up everything, then subtitle a bundled sample"
+	@echo "make test    - set up everything, then run the whole test suite"
+	@echo "make setup   - the set-up step alone (idempotent)"
+
+setup: system-packages venv model
+
+system-packages:
+	@missing=""; \
+	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	[ -f /usr/share/hunspell/te_IN.dic ] || missing="$$missing hunspell-te"; \
+	fc-list 2>/dev/null | grep -qi telu || missing="$$missing fonts-lohit-telu"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[$(EXTRAS)]'
+	@touch $@
+
+model: $(STAMP)
+	$(BIN)/nishabdham setup
+
+demo: setup
+	$(BIN)/nishabdham transcribe samples/*/*.wav samples/*/*.flac --out demo-output
+	@echo "subtitles written to $(CURDIR)/demo-output"
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not model and not browser and not queue"
+
+lint: setup
+	$(BIN)/python -m ruff check . || true
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache test-artifacts

@@ -1,0 +1,147 @@
+"""The one settings object, read once at the edge and passed down.
+
+Sources, strongest first: command-line options, environment variables with the
+``NISHABDHAM_`` prefix (nested options with ``__``, e.g.
+``NISHABDHAM_RULES__MAX_CPS=15``), a TOML file named by ``--config`` or
+``NISHABDHAM_CONFIG``, then the defaults below. Stage options are the stages'
+own dataclasses, so each option is defined once, with its default and its
+doc, next to the code that uses it.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from app.errors import ConfigError
+from pipeline.audio import NormalizeOptions
+from pipeline.model import ModelOptions
+from pipeline.runner import PipelineOptions
+from pipeline.segment import CueRules, SegmentOptions
+from pipeline.subtitles import FORMATS, WriterOptions
+from pipeline.transcribe import TranscribeOptions
+from pipeline.vad import VadOptions
+
+ENV_PREFIX = "NISHABDHAM_"
+_config_file: ContextVar[str | None] = ContextVar("nishabdham_config_file", default=None)
+
+
+def _default_data_dir() -> str:
+    from platformdirs import user_data_dir
+
+    return user_data_dir("nishabdham", appauthor=False)
+
+
+class Settings(BaseSettings):
+    """Every setting of Nishabdham, with its default and what it does."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True, validate_default=True
+    )
+
+    # --- model -------------------------------------------------------------------------
+    model: str = Field("bundled", description="`bundled` (Whisper base), a faster-whisper model name, or a local CTranslate2 model directory.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where the model runs: auto picks CUDA when a GPU is present.")
+    compute_type: str = Field("auto", description="CTranslate2 compute type; auto is int8 on CPU, float16 on CUDA.")
+    cpu_threads: int = Field(0, ge=0, description="CPU threads for the model; 0 lets CTranslate2 choose.")
+    models_dir: str = Field("", description="Where models are assembled or downloaded; empty means inside the installation.")
+    local_files_only: bool = Field(False, description="Never contact the model hub.")
+
+    # --- what to produce ----------------------------------------------------------------
+    language: str = Field("auto", description="Spoken language: auto, te or en (any Whisper code works).")
+    second_line: Literal["translit", "translation", "none"] = Field(
+        "translit", description="Second subtitle line: ISO 15919 transliteration, English translation, or none."
+    )
+    formats: Annotated[tuple[str, ...], NoDecode] = Field(FORMATS, description="Output formats, any of srt, vtt, json.")
+
+    # --- where things live --------------------------------------------------------------
+    data_dir: Path = Field(default_factory=lambda: Path(_default_data_dir()), description="Jobs, uploads, versions and evaluation sets live here.")
+    log_level: str = Field("INFO", description="Logging level of the command-line tools and workers.")
+
+    # --- stage options (each defined in its stage's module) --------------------------
+    normalize: NormalizeOptions = Field(default_factory=NormalizeOptions, description="Audio normalization.")
+    vad: VadOptions = Field(default_factory=VadOptions, description="Voice-activity detection and windows.")
+    decode: TranscribeOptions = Field(default_factory=TranscribeOptions, description="Whisper decoding.")
+    rules: CueRules = Field(default_factory=CueRules, description="Subtitle rule profile.")
+
+    @field_validator("formats", mode="before")
+    @classmethod
+    def _split_formats(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        unknown = [v for v in value if v not in FORMATS]
+        if unknown:
+            raise ValueError(f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+        return tuple(value)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file.get() or os.environ.get(f"{ENV_PREFIX}CONFIG")
+        if path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(path)))
+        return tuple(sources)
+
+    # --- derived ------------------------------------------------------------------------
+    def model_options(self) -> ModelOptions:
+        return ModelOptions(
+            model=self.model,
+            device=self.device,
+            compute_type=self.compute_type,
+            cpu_threads=self.cpu_threads,
+            models_dir=self.models_dir,
+            local_files_only=self.local_files_only,
+        )
+
+    def pipeline_options(self) -> PipelineOptions:
+        from dataclasses import replace
+
+        return PipelineOptions(
+            model=self.model_options(),
+            normalize=self.normalize,
+            transcribe=replace(self.decode, language=self.language, vad=self.vad),
+            segment=SegmentOptions(rules=self.rules),
+            writer=WriterOptions(formats=self.formats),
+            second_line=self.second_line,
+        )
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read settings from a TOML file, the environment and explicit overrides (strongest)."""
+    if config_file is not None and not Path(config_file).is_file():
+        raise ConfigError("settings file not found", path=config_file)
+    token = _config_file.set(str(config_file) if config_file else None)
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from exc
+    except (OSError, ValueError) as exc:  # a TOML file that cannot be read or parsed
+        raise ConfigError(f"cannot read settings: {exc}", path=config_file) from exc
+    finally:
+        _config_file.reset(token)
+
+
+def _explain(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        name = "__".join(str(p) for p in error["loc"])
+        parts.append(f"{ENV_PREFIX}{name.upper()}: {error['msg']}")
+    return "invalid settings: " + "; ".join(parts)

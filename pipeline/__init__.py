@@ -1,0 +1,1 @@
+"""The stages of the subtitle pipeline, one module each (see README, "Architecture")."""

@@ -1,0 +1,224 @@
+"""Whisper transcription with faster-whisper, one VAD window at a time.
+
+Each window of speech (see :mod:`pipeline.vad`) is decoded with word
+timestamps and Whisper's hallucination safeguards on: temperature fallback
+when a decode is too repetitive (compression ratio) or too unlikely (log
+probability), the no-speech check, and skipping of long silent stretches
+inside a window (``hallucination_silence_threshold``). The generator that
+faster-whisper returns is consumed here, next to the model.
+
+The language is decided from speech only, never from a music or silence intro.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from app.types import Segment, Word
+from pipeline.audio import Audio
+from pipeline.model import LoadedModel
+from pipeline.progress import Progress, null_progress
+from pipeline.script import dominant_script
+from pipeline.vad import SpeechRegion, VadOptions, Window, plan_windows, speech_regions
+
+log = logging.getLogger(__name__)
+
+_DETECT_SECONDS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class TranscribeOptions:
+    """Options of the Whisper decoding stage."""
+
+    language: str = "auto"
+    """``auto`` (detected from the speech), ``te``, ``en`` or any Whisper language code."""
+    task: str = "transcribe"
+    """``transcribe`` or ``translate`` (to English)."""
+    beam_size: int = 5
+    """Beam width of the decoder."""
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    """Temperature fallback schedule for windows that fail the checks below."""
+    compression_ratio_threshold: float = 2.4
+    """A decode more compressible than this (a repetition loop) is retried hotter."""
+    log_prob_threshold: float = -1.0
+    """A decode with a lower mean log probability is retried hotter."""
+    no_speech_threshold: float = 0.6
+    """With a low log probability, a window this likely to be silence yields nothing."""
+    hallucination_silence_threshold: float = 2.0
+    """Silent stretches longer than this (seconds) around suspect words are skipped."""
+    condition_on_previous_text: bool = True
+    """Within a window, feed the text decoded so far back as a prompt."""
+    initial_prompt: str = ""
+    """Text given to the decoder before every window (style and vocabulary hint)."""
+    hotwords: str = ""
+    """Words the decoder should prefer (names, terms), given before every window."""
+    vad: VadOptions = field(default_factory=VadOptions)
+    """Voice-activity detection and windowing."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeRequest:
+    """How to decode one window: the language token, prompt and hotwords."""
+
+    language: str | None
+    initial_prompt: str = ""
+    hotwords: str = ""
+    task: str = "transcribe"
+    strategy: str = "native"
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """The result of the transcription stage for one recording."""
+
+    segments: tuple[Segment, ...]
+    language: str
+    language_probability: float
+    regions: tuple[SpeechRegion, ...]
+    windows: tuple[Window, ...]
+
+    @property
+    def speech_ms(self) -> int:
+        return sum(r.end_ms - r.start_ms for r in self.regions)
+
+
+#: Decides how each window is decoded, given the recording's language.
+Planner = Callable[[Window, str], DecodeRequest]
+
+
+def transcribe(
+    model: LoadedModel | Callable[[], LoadedModel],
+    audio: Audio,
+    options: TranscribeOptions = TranscribeOptions(),
+    progress: Progress = null_progress,
+    planner: Planner | None = None,
+) -> Decoding:
+    """Decode all speech in ``audio``; windows are planned from Silero VAD regions.
+
+    ``model`` may be a function that loads it: a recording without speech then
+    never loads the model at all.
+    """
+    regions = speech_regions(audio.samples, audio.sample_rate, options.vad)
+    windows = plan_windows(regions, options.vad)
+    if not windows:
+        progress("transcribe", 1.0)
+        return Decoding((), _fixed_language(options), 0.0, tuple(regions), ())
+    if not isinstance(model, LoadedModel):
+        model = model()
+    language, probability = resolve_language(model, audio, windows, options)
+    planner = planner or _native_planner(options)
+    total = sum(w.duration_ms for w in windows)
+    done, segments = 0, []
+    for window in windows:
+        request = planner(window, language)
+        segments.extend(decode_window(model, audio, window, request, options))
+        done += window.duration_ms
+        progress("transcribe", done / total)
+    return Decoding(tuple(segments), language, probability, tuple(regions), tuple(windows))
+
+
+def resolve_language(
+    model: LoadedModel, audio: Audio, windows: list[Window], options: TranscribeOptions
+) -> tuple[str, float]:
+    """The forced language, or the one Whisper detects on the first 30 s of *speech*."""
+    if options.language not in ("", "auto"):
+        return options.language, 1.0
+    if not model.is_multilingual:
+        return "en", 1.0
+    speech = _speech_sample(audio, windows, _DETECT_SECONDS * audio.sample_rate)
+    language, probability, _ = model.whisper.detect_language(audio=speech)
+    log.info("detected language %s (p=%.2f) from %.1f s of speech", language, probability, len(speech) / audio.sample_rate)
+    return language, float(probability)
+
+
+def decode_window(
+    model: LoadedModel, audio: Audio, window: Window, request: DecodeRequest, options: TranscribeOptions
+) -> list[Segment]:
+    """Decode one window; times come back in the recording's time base (ms)."""
+    samples = audio.slice_ms(window.start_ms, window.end_ms)
+    raw_segments, _info = model.whisper.transcribe(
+        samples,
+        language=request.language,
+        task=request.task,
+        beam_size=options.beam_size,
+        temperature=list(options.temperatures),
+        compression_ratio_threshold=options.compression_ratio_threshold,
+        log_prob_threshold=options.log_prob_threshold,
+        no_speech_threshold=options.no_speech_threshold,
+        condition_on_previous_text=options.condition_on_previous_text,
+        initial_prompt=request.initial_prompt or None,
+        hotwords=request.hotwords or None,
+        word_timestamps=True,
+        hallucination_silence_threshold=options.hallucination_silence_threshold,
+        vad_filter=False,
+    )
+    limit_ms = window.end_ms
+    language = request.language or ""
+    return [
+        seg
+        for raw in raw_segments  # consumed here, where the model lives
+        if (seg := _to_segment(raw, window.start_ms, limit_ms, language, request.strategy)) is not None
+    ]
+
+
+def _to_segment(raw, offset_ms: int, limit_ms: int, language: str, strategy: str) -> Segment | None:
+    words = tuple(
+        Word(
+            start_ms=min(limit_ms, offset_ms + _ms(w.start)),
+            end_ms=min(limit_ms, offset_ms + _ms(w.end)),
+            text=w.word.strip(),
+            probability=round(float(w.probability), 4),
+            script=dominant_script(w.word),
+        )
+        for w in (raw.words or [])
+        if w.word.strip()
+    )
+    text = raw.text.strip()
+    if not text or not words:
+        return None
+    return Segment(
+        start_ms=words[0].start_ms,
+        end_ms=max(w.end_ms for w in words),
+        text=text,
+        words=words,
+        language=language,
+        script=dominant_script(text),
+        avg_logprob=round(float(raw.avg_logprob), 4),
+        no_speech_prob=round(float(raw.no_speech_prob), 4),
+        compression_ratio=round(float(raw.compression_ratio), 4),
+        temperature=float(raw.temperature or 0.0),
+        source_text=text,
+        decode_language=language,
+        strategy=strategy,
+    )
+
+
+def _native_planner(options: TranscribeOptions) -> Planner:
+    def plan(window: Window, language: str) -> DecodeRequest:
+        return DecodeRequest(language, options.initial_prompt, options.hotwords, options.task, "native")
+
+    return plan
+
+
+def _speech_sample(audio: Audio, windows: list[Window], limit: int) -> np.ndarray:
+    pieces, size = [], 0
+    for window in windows:
+        for region in window.regions:
+            piece = audio.slice_ms(region.start_ms, region.end_ms)
+            pieces.append(piece[: limit - size])
+            size += len(pieces[-1])
+            if size >= limit:
+                return np.concatenate(pieces)
+    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+
+
+def _fixed_language(options: TranscribeOptions) -> str:
+    return "" if options.language in ("", "auto") else options.language
+
+
+def _ms(seconds: float) -> int:
+    return max(0, int(round(seconds * 1000)))

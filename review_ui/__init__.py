@@ -1,0 +1,1 @@
+"""The Streamlit review UI where editors listen, correct and approve subtitles."""

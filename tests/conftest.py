@@ -1,0 +1,76 @@
+"""Shared fixtures: the dev data, the real bundled model (loaded once), audio makers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV_DATA = Path(os.environ.get("NISHABDHAM_DEV_DATA", ROOT.parent / "shared" / "data" / "dev"))
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory, monkeypatch):
+    """No test reads the user's settings or writes into their data directory."""
+    for key in list(os.environ):
+        if key.startswith("NISHABDHAM_") and key != "NISHABDHAM_DEV_DATA":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("NISHABDHAM_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture(scope="session")
+def dev_data() -> Path:
+    if not (DEV_DATA / "te_cv" / "manifest.jsonl").is_file():
+        pytest.fail(f"dev data not found at {DEV_DATA}; set NISHABDHAM_DEV_DATA")
+    return DEV_DATA
+
+
+@pytest.fixture(scope="session")
+def te_rows(dev_data) -> list[dict]:
+    manifest = dev_data / "te_cv" / "manifest.jsonl"
+    rows = [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for row in rows:
+        row["path"] = str(manifest.parent / row["audio_filepath"])
+    return rows
+
+
+@pytest.fixture(scope="session")
+def jfk(dev_data) -> tuple[Path, str]:
+    folder = dev_data / "en_jfk"
+    return folder / "jfk.flac", (folder / "transcript.txt").read_text(encoding="utf-8").strip()
+
+
+@pytest.fixture(scope="session")
+def model():
+    """The real bundled Whisper base model, loaded once for the whole session."""
+    from pipeline.model import load_model
+
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def write_wav(path: Path, samples: np.ndarray, sample_rate: int = 16000) -> Path:
+    import soundfile
+
+    soundfile.write(str(path), np.asarray(samples, dtype=np.float32), sample_rate, subtype="PCM_16")
+    return path
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
+
+
+def tone(freq: float, seconds: float, amplitude: float, sample_rate: int = 16000) -> np.ndarray:
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)

@@ -1,0 +1,1 @@
+"""Celery workers that run the pipeline for whole folders (see workers.celery_app)."""
