@@ -32,9 +32,9 @@ def touch(path: Path, data: bytes = b"x") -> Path:
 
 def test_discover_finds_media_recursively_and_plan_mirrors_the_tree(tmp_path):
     folder = tmp_path / "in"
-    for name in ("a.wav", "day1/poem.mp3", "day1/poem.wav", "day1/talk.MP4", "day2/poem.flac", "notes.txt", ".hidden.wav"):
+    for name in ("a.wav", "day1/poem.mp3", "day1/poem.wav", "day1/talk.MP4", "day2/poem.flac", "notes.txt", ".hidden.wav", "subs/a.wav"):
         touch(folder / name)
-    media, ignored = discover(folder)
+    media, ignored = discover(folder, exclude=folder / "subs")  # --out inside FOLDER
     assert [p.relative_to(folder).as_posix() for p in media] == ["a.wav", "day1/poem.mp3", "day1/poem.wav", "day1/talk.MP4", "day2/poem.flac"]
     assert ignored == [folder / "notes.txt"]
     out = tmp_path / "out"

@@ -73,12 +73,15 @@ class Batch:
 # --------------------------------------------------------------------------- finding files
 
 
-def discover(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Media files under ``folder`` (recursively, sorted) and the other files that were ignored."""
+def discover(folder: Path, exclude: Path | None = None) -> tuple[list[Path], list[Path]]:
+    """Media files under ``folder`` (recursively, sorted; not under ``exclude``) and the other files."""
     if not folder.is_dir():
         raise InputError("not a folder", path=folder)
+    skip = exclude.resolve() if exclude is not None else None
     media, ignored = [], []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        if skip is not None and path.resolve().is_relative_to(skip):
+            continue  # our own outputs, when --out is inside FOLDER
         (media if path.suffix.lower() in MEDIA_EXTENSIONS else ignored).append(path)
     return media, ignored
 
@@ -115,7 +118,7 @@ def submit(
         jobs = store.list_jobs(ids=ids)
         items = tuple(BatchItem(Path(j.source), Path(j.out_dir), j.stem, j.id) for j in jobs)
         return Batch(items, tuple(ids), before={j.id: "queued" for j in jobs})
-    media, ignored = discover(folder)
+    media, ignored = discover(folder, exclude=out)
     options = output_options(settings)
     items, unreadable, before = [], [], {}
     for item in plan(folder, out, media):

@@ -163,7 +163,8 @@ def run_job(job_id: str, process: WorkerRuntime, on_progress=None) -> Outcome:
             log.exception("job %s: unexpected error", job_id)
             return _retry_or_fail(store, job, me, f"{job.source}: {type(exc).__name__}: {exc}", "internal", settings.max_attempts)
     timings = {**transcript.timings_ms, "job": int(1000 * (time.perf_counter() - started))}
-    store.complete(job_id, me, outputs=outputs, qa=qa, timings_ms=timings, audio_ms=transcript.duration_ms)
+    if not store.complete(job_id, me, outputs=outputs, qa=qa, timings_ms=timings, audio_ms=transcript.duration_ms):
+        return Outcome(job_id, "busy", "another worker took the job over (this one missed its lease)")
     log.info("job %s: done, %d cues, QA score %s", job_id, len(transcript.cues), qa.get("score"))
     return Outcome(job_id, "done")
 

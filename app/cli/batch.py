@@ -43,9 +43,9 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from(
         args, model=args.model, language=args.language, second_line=args.second_line, formats=args.formats
     )
+    check_broker(settings)
     if out is not None:
         check_writable(out)
-    check_broker(settings)
     store = JobStore.from_settings(settings)
     batch = batches.submit(store, settings, folder, out, resume=args.resume, retry_failed=args.retry_failed)
     enqueue(batch.queued, settings)
@@ -79,6 +79,8 @@ def _report_submission(batch, store) -> None:
     if counts.get("failed"):
         parts.append(f"{counts['failed']} failed earlier (--retry-failed to try again)")
     print(", ".join(parts), flush=True)
+    if not batch.items and not batch.unreadable:
+        warn("no audio or video files found" + (f" (ignored {len(batch.ignored)} other files)" if batch.ignored else ""))
     for path, reason in batch.unreadable:
         fail(f"{path}: {reason}")
     if batch.ignored:
