@@ -9,8 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXTRAS := queue,review,test
 # Debian packages: ffmpeg (decoding), redis-server (queue), chromium (browser tests),
-# hunspell-te (Telugu word list), fonts-lohit-telu (Telugu glyphs in the browser).
-APT_PACKAGES := ffmpeg redis-server chromium hunspell-te fonts-lohit-telu
+# hunspell-te and tesseract-ocr-tel (Telugu word lists), fonts-lohit-telu (Telugu glyphs in the browser).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help setup system-packages venv model demo test test-fast lint bench clean
@@ -28,6 +27,8 @@ system-packages:
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	[ -f /usr/share/hunspell/te_IN.dic ] || missing="$$missing hunspell-te"; \
+	[ -f /usr/share/tesseract-ocr/5/tessdata/tel.traineddata ] || missing="$$missing tesseract-ocr-tel"; \
+	command -v dawg2wordlist >/dev/null || missing="$$missing tesseract-ocr"; \
 	fc-list 2>/dev/null | grep -qi telu || missing="$$missing fonts-lohit-telu"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
