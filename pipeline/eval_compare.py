@@ -135,8 +135,8 @@ def _row_text(row: RowScore | None) -> str:
 def _fmt(value: float | None, signed: bool = False) -> str:
     if value is None:
         return "-"
-    if float(value).is_integer() and abs(value) >= 1:
-        return f"{value:+.0f}" if signed else f"{value:.0f}"
+    if isinstance(value, int):
+        return f"{value:+d}" if signed else str(value)
     return f"{value:+.4f}" if signed else f"{value:.4f}"
 
 

@@ -95,7 +95,7 @@ def _e(value: object) -> str:
 def _fmt(value: float | None) -> str:
     if value is None:
         return "–"
-    return f"{value:.0f}" if float(value).is_integer() and value >= 1 else f"{value:.3f}"
+    return str(value) if isinstance(value, int) else f"{value:.3f}"
 
 
 def _meta(run: EvalRun) -> str:

@@ -12,9 +12,7 @@ from app.cli import main
 from tests.conftest import tone, write_wav
 
 
-def test_export_loads_with_datasets_and_carries_each_rows_audio(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # the datasets cache stays in the test folder
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+def test_export_loads_with_datasets_and_carries_each_rows_audio(tmp_path, capsys):
     folder = tmp_path / "set"
     folder.mkdir()
     write_wav(folder / "reading.wav", tone(440, 6.0, 0.3, sample_rate=44100), sample_rate=44100)
@@ -32,7 +30,7 @@ def test_export_loads_with_datasets_and_carries_each_rows_audio(tmp_path, capsys
     err = capsys.readouterr().err
     assert f"{manifest}:3: audio_filepath not found" in err and f"{manifest}:4:" in err and "past the end" in err
 
-    ds = datasets.load_dataset(str(out))
+    ds = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))  # the cache stays in the test folder
     assert list(ds) == ["test"] and ds["test"].num_rows == 2
     assert ds["test"].features["audio"] == datasets.Audio(sampling_rate=16000)
     first = ds["test"].cast_column("audio", datasets.Audio(decode=False))[0]

@@ -21,7 +21,8 @@ import tempfile
 from pathlib import Path
 
 from app.cli.common import add_model_arguments, settings_from, warn
-from app.errors import InputError
+from app.cli.transcribe import check_writable
+from app.errors import InputError, OutputError
 
 
 def register(subparsers) -> None:
@@ -81,6 +82,8 @@ def evaluate(args: argparse.Namespace) -> int:
 
     settings = settings_from(args, model=args.model, language=args.language, second_line=args.second_line)
     baseline = load_run(args.baseline) if args.baseline else None  # a bad baseline fails before hours of decoding
+    for out in filter(None, (args.json, args.html)):  # so does a place the results cannot be written to
+        check_writable(Path(out).resolve().parent)
     pipeline = Pipeline(settings.pipeline_options())
     with tempfile.TemporaryDirectory(prefix="nishabdham-dev-") as work:
         manifests = list(args.manifests) + _dev_manifests(args.dev, work)
@@ -127,7 +130,10 @@ def _save(result, args: argparse.Namespace, data_dir: Path) -> None:
         print(save_run(result, args.json))
     if not args.no_history:
         stamp = result.created.replace(":", "").replace("+0000", "Z")
-        save_run(result, history_dir / f"{stamp}-{result.evalset or 'empty'}.json")
+        try:
+            save_run(result, history_dir / f"{stamp}-{result.evalset or 'empty'}.json")
+        except OutputError as exc:  # the history is a convenience: the results above are written
+            warn(f"run not kept for the trend plot: {exc}")
     if args.html:
         history = load_history(history_dir) if history_dir.is_dir() else []
         atomic_write_text(Path(args.html), render_report(result, history))
