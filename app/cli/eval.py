@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 from app.cli.common import add_model_arguments, settings_from, warn
@@ -85,9 +84,8 @@ def evaluate(args: argparse.Namespace) -> int:
     for out in filter(None, (args.json, args.html)):  # so does a place the results cannot be written to
         check_writable(Path(out).resolve().parent)
     pipeline = Pipeline(settings.pipeline_options())
-    with tempfile.TemporaryDirectory(prefix="nishabdham-dev-") as work:
-        manifests = list(args.manifests) + _dev_manifests(args.dev, work)
-        result = run_evaluation(manifests, pipeline, label=args.label, on_row=_row_progress())
+    manifests = list(args.manifests) + _dev_manifests(args.dev, settings.data_dir / "eval" / "dev")
+    result = run_evaluation(manifests, pipeline, label=args.label, on_row=_row_progress())
     for problem in result.problems:
         warn(problem)
     print(format_table(result))
@@ -98,7 +96,7 @@ def evaluate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _dev_manifests(dev: str | None, work: str) -> list[Path]:
+def _dev_manifests(dev: str | None, work: Path) -> list[Path]:
     from app.devset import default_dev_data, dev_manifests
 
     if dev is None:
