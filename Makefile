@@ -7,12 +7,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXTRAS := queue,review,test
+EXTRAS := queue,review,test,eval
 # Debian packages: ffmpeg (decoding), redis-server (queue), chromium (browser tests),
 # hunspell-te and tesseract-ocr-tel (Telugu word lists), fonts-lohit-telu (Telugu glyphs in the browser).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup system-packages venv model demo test test-fast lint bench clean
+.PHONY: help setup system-packages venv model demo test test-fast lint bench clean eval-dev eval-dev-baseline
 
 help:
 	@echo "make demo    - set up everything, then subtitle a bundled sample"
@@ -59,6 +59,20 @@ test-fast: setup
 
 lint: setup
 	$(BIN)/python -m ruff check . || true
+
+# Regression guard: score the dev set and fail when CER or WER are worse than the committed
+# baseline by more than the tolerance (pipeline/eval_compare.py TOLERANCE). The test suite runs
+# the same check (tests/test_eval_dev.py), so `make test` fails on a regression too.
+DEV_DATA ?= ../shared/data/dev
+eval-dev: setup
+	mkdir -p test-artifacts
+	NISHABDHAM_DEV_DATA=$(abspath $(DEV_DATA)) $(BIN)/nishabdham eval --dev --baseline eval/baseline-dev.json \
+	  --json test-artifacts/eval-dev.json --html test-artifacts/eval-dev.html
+
+# Regenerate the baseline, only together with the change that explains the new numbers.
+eval-dev-baseline: setup
+	NISHABDHAM_DEV_DATA=$(abspath $(DEV_DATA)) $(BIN)/nishabdham eval --dev --no-history --label baseline \
+	  --json eval/baseline-dev.json
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache test-artifacts
