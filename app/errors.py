@@ -80,3 +80,9 @@ class QueueError(NishabdhamError):
     """The job queue (broker) or the job store cannot be reached."""
 
     code = "queue"
+
+
+class ManifestError(InputError):
+    """An evaluation-set manifest cannot be read at all (missing, not UTF-8 text)."""
+
+    code = "manifest"

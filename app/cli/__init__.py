@@ -10,7 +10,16 @@ from app import __version__
 from app.errors import NishabdhamError
 
 #: Subcommand modules; each has ``register(subparsers)`` and sets ``func`` on its parser.
-COMMANDS = ("app.cli.transcribe", "app.cli.setup", "app.cli.batch", "app.cli.jobs", "app.cli.worker")
+COMMANDS = (
+    "app.cli.transcribe",
+    "app.cli.setup",
+    "app.cli.eval",
+    "app.cli.glossary",
+    "app.cli.evalset",
+    "app.cli.batch",
+    "app.cli.jobs",
+    "app.cli.worker",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
