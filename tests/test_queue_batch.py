@@ -115,12 +115,13 @@ def test_other_errors_are_tried_again_with_backoff_then_the_job_gives_up(runtime
 
 
 def test_partial_outputs_of_a_killed_attempt_are_removed_but_nothing_else(tmp_path):
-    names = [".poem.srt.abc.tmp", ".poem.json.x_1.tmp", ".poem.qa.json.q.tmp", ".poem.te.vtt.z.tmp", ".poem.v2.srt.abc.tmp", ".other.srt.a.tmp", "poem.srt"]
-    for name in names:
+    partial = [".poem.srt.abc.tmp", ".poem.json.x_1.tmp", ".poem.qa.json.q.tmp", ".poem.te.vtt.z.tmp", ".poem.te-en.srt.y.tmp"]
+    others = [".poem.v2.srt.abc.tmp", ".other.srt.a.tmp", "poem.srt"]
+    for name in partial + others:
         touch(tmp_path / name)
     removed = remove_partial_outputs(tmp_path, "poem")
-    assert sorted(p.name for p in removed) == sorted(names[:4])
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[4:])
+    assert sorted(p.name for p in removed) == sorted(partial)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(others)
 
 
 def test_a_done_job_is_delivered_to_a_second_place_once(runtime, tmp_path):

@@ -57,8 +57,12 @@ def output_set(out, stem) -> list[str]:
     return sorted(p.name for p in out.iterdir() if p.name.startswith((stem + ".", "." + stem + ".")))
 
 
-def assert_one_complete_set(out, stem, source):
-    assert output_set(out, stem) == sorted(stem + s for s in SET)
+def assert_one_complete_set(out, stem, source, store):
+    """The job's outputs, each once, and nothing else of that stem (no partial files)."""
+    [job] = [j for j in store.list_jobs() if j.source == str(source.resolve())]
+    assert job.state == DONE and {Path(p).parent for p in job.outputs} == {out}
+    assert output_set(out, stem) == sorted(Path(p).name for p in job.outputs)
+    assert set(output_set(out, stem)) >= {stem + s for s in SET}
     transcript = json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
     assert transcript["source"] == str(source.resolve())
     assert [c["start_ms"] for c in transcript["cues"]] == [c.start_ms for c in parse_srt((out / f"{stem}.srt").read_text(encoding="utf-8"))]
@@ -92,7 +96,7 @@ def test_sigkilled_worker_job_completes_once_after_a_worker_starts_again(queue, 
     done = wait_for(lambda: store.get(job.id).finished and store.get(job.id), 240, f"the job to finish\n{queue.logs()}")
     assert done.state == DONE, done.error
     assert [(a.number, a.outcome) for a in store.attempts(job.id)] == [(1, "lost"), (2, "lost"), (3, "done")]
-    assert_one_complete_set(out, "long reading", source)
+    assert_one_complete_set(out, "long reading", source, store)
     # Redis hands the killed worker's unacknowledged message back one day: it must not run the job again.
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     from app.settings import load_settings
@@ -127,7 +131,7 @@ def test_redis_restarted_mid_batch_then_resume_finishes_every_job_once(queue, te
     assert worker.alive()
     for n in range(5):
         sub = "day2" if n % 2 else "day1"
-        assert_one_complete_set(out / sub, f"poem{n}", folder / sub / f"poem{n}.wav")
+        assert_one_complete_set(out / sub, f"poem{n}", folder / sub / f"poem{n}.wav", store)
     summary = json.loads((out / "qa-summary.json").read_text(encoding="utf-8"))
     assert summary["files"] == 5
     scores = [row["score"] for row in summary["worst_first"]]
@@ -158,8 +162,8 @@ def test_bad_files_fail_with_reasons_and_good_ones_get_subtitles(queue, te_rows,
     store = queue.store()
     failed = store.list_jobs(states=[FAILED])
     assert len(failed) == 4 and all(j.attempts == 1 and j.error_code in ("input", "decode") for j in failed)
-    assert_one_complete_set(out / "day1", "poem0", folder / "day1" / "poem0.wav")
-    assert_one_complete_set(out / "day2", "poem1", folder / "day2" / "poem1.wav")
+    assert_one_complete_set(out / "day1", "poem0", folder / "day1" / "poem0.wav", store)
+    assert_one_complete_set(out / "day2", "poem1", folder / "day2" / "poem1.wav", store)
     assert worker.alive()
     later = tmp_path / "later"  # the same worker still takes new work
     later.mkdir()
@@ -184,4 +188,4 @@ def test_two_batches_on_one_folder_at_once_process_each_file_once(queue, te_rows
         assert "failed: 0" in stdout
     for n in range(4):
         sub = "day2" if n % 2 else "day1"
-        assert_one_complete_set(out / sub, f"poem{n}", folder / sub / f"poem{n}.wav")
+        assert_one_complete_set(out / sub, f"poem{n}", folder / sub / f"poem{n}.wav", store)

@@ -225,7 +225,7 @@ def job_pipeline_options(options: dict[str, Any], settings: Settings) -> Pipelin
 
 def remove_partial_outputs(out_dir: Path, stem: str) -> list[Path]:
     """Delete temporary files that a killed attempt left while writing ``stem``'s outputs."""
-    pattern = re.compile(rf"\.{re.escape(stem)}(\.[a-z]{{2,3}})?\.(srt|vtt|json)\.[^.]+\.tmp")
+    pattern = re.compile(rf"\.{re.escape(stem)}(\.[a-z]{{2,3}}(-[a-z]{{2,3}})?)?\.(srt|vtt|json)\.[^.]+\.tmp")
     removed = [p for p in out_dir.glob(f".{glob_escape(stem)}.*.tmp") if pattern.fullmatch(p.name)]
     for path in removed:
         path.unlink(missing_ok=True)
