@@ -7,8 +7,9 @@ Measures, side by side and alternating so that other load on the machine falls o
 - ``transcribe``: ``nishabdham transcribe`` on all files in one process (start-up and model load included);
 - ``queue, warm``: ``nishabdham batch --wait`` with one worker already running (how a queue is used);
 - ``queue, cold``: the same, with the worker's start-up (process, Celery, model load) counted too;
-- ``two workers``: the same batch with two workers (warm) on this machine, and the memory of
-  each worker (peak RSS, and PSS, which counts pages shared between processes once).
+- ``two workers``: the same batch with two workers (warm) on this machine, with the default
+  model threads and with one thread each, and the memory of each worker (peak RSS, and PSS,
+  which counts pages shared between processes once).
 
 Every round runs all four; the figures are medians over the rounds.
 
@@ -74,9 +75,9 @@ class Bench:
     def __init__(self, work: Path, folder: Path, redis: RedisServer) -> None:
         self.work, self.folder, self.redis, self.runs = work, folder, redis, 0
 
-    def env(self) -> dict[str, str]:
+    def env(self, **extra: str) -> dict[str, str]:
         self.runs += 1  # a fresh job store each run, or the second run would find every job done
-        return queue_env(self.redis, self.work / f"data{self.runs}")
+        return queue_env(self.redis, self.work / f"data{self.runs}", **extra)
 
     def transcribe(self) -> float:
         out = self.work / f"inprocess{self.runs}"
@@ -84,9 +85,9 @@ class Bench:
         files = sorted(str(p) for p in self.folder.glob("*.wav"))
         return timed(lambda: nishabdham("transcribe", *files, "--out", str(out), "--no-progress", env=self.env(), timeout_s=3600, check=True))
 
-    def queue(self, workers: int = 1, cold: bool = False) -> tuple[float, list[dict]]:
+    def queue(self, workers: int = 1, cold: bool = False, **extra: str) -> tuple[float, list[dict]]:
         self.redis.flush()
-        env = self.env()
+        env = self.env(**extra)
         out = self.work / f"queue{self.runs}"
         started = time.perf_counter()
         pool = [Worker(env, self.work / f"worker{self.runs}-{n}.log") for n in range(workers)]
@@ -118,7 +119,7 @@ def main() -> int:
         audio_s = recordings(work / "readings", args.files)
         bench = Bench(work, work / "readings", redis)
         load_before = os.getloadavg()
-        inprocess, warm, cold, two = [], [], [], []
+        inprocess, warm, cold, two, two_single = [], [], [], [], []
         for _ in range(args.rounds):
             inprocess.append(bench.transcribe())
             elapsed, one_memory = bench.queue()
@@ -126,6 +127,7 @@ def main() -> int:
             cold.append(bench.queue(cold=True)[0])
             elapsed, two_memory = bench.queue(workers=2)
             two.append(elapsed)
+            two_single.append(bench.queue(workers=2, NISHABDHAM_CPU_THREADS="1")[0])
         load_after = os.getloadavg()
     finally:
         redis.stop()
@@ -143,8 +145,17 @@ def main() -> int:
         "ratio_warm": round(median(warm) / median(inprocess), 3),
         "ratio_cold": round(median(cold) / median(inprocess), 3),
         "two_workers_s": [round(t, 1) for t in two],
-        "files_per_min": {"one_worker": round(60 * args.files / median(warm), 1), "two_workers": round(60 * args.files / median(two), 1)},
-        "audio_s_per_s": {"one_worker": round(audio_s / median(warm), 2), "two_workers": round(audio_s / median(two), 2)},
+        "two_workers_one_thread_each_s": [round(t, 1) for t in two_single],
+        "files_per_min": {
+            "one_worker": round(60 * args.files / median(warm), 1),
+            "two_workers": round(60 * args.files / median(two), 1),
+            "two_workers_one_thread_each": round(60 * args.files / median(two_single), 1),
+        },
+        "audio_s_per_s": {
+            "one_worker": round(audio_s / median(warm), 2),
+            "two_workers": round(audio_s / median(two), 2),
+            "two_workers_one_thread_each": round(audio_s / median(two_single), 2),
+        },
         "memory_one_worker": one_memory,
         "memory_two_workers": two_memory,
     }

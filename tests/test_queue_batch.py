@@ -140,14 +140,16 @@ def test_a_done_job_is_delivered_to_a_second_place_once(runtime, tmp_path):
     assert summary["worst_first"][0]["file"] == str(tmp_path / "out2" / "same-audio.srt")
 
 
-def test_batch_without_redis_says_how_to_start_one(capsys, tmp_path, monkeypatch):
+@pytest.mark.parametrize("command", [["batch", "{in}", "--out", "{out}"], ["worker"]])
+def test_batch_and_worker_without_redis_say_how_to_start_one(capsys, tmp_path, monkeypatch, command):
     port = free_port()
     monkeypatch.setenv("NISHABDHAM_BROKER_URL", f"redis://127.0.0.1:{port}/0")
     touch(tmp_path / "in" / "a.wav")
-    assert main(["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out")]) == 2
+    assert main([a.format(**{"in": tmp_path / "in", "out": tmp_path / "out"}) for a in command]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"nishabdham: error: no Redis answers at redis://127.0.0.1:{port}/0 (")
     assert "start one with `redis-server`" in err and "NISHABDHAM_BROKER_URL" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_batch_needs_a_folder_and_an_output_folder(capsys, tmp_path):

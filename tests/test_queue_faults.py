@@ -86,6 +86,8 @@ def test_sigkilled_worker_job_completes_once_after_a_worker_starts_again(queue, 
 
     # 1. Only the pool process dies (as with the OOM killer): Celery hands the message back at once.
     wait_for(lambda: mid_transcription(1), 180, "attempt 1 in the middle of transcription")
+    meta = json.loads(queue.redis.client().get(f"celery-task-meta-{job.id}"))  # update_state, for Celery tools
+    assert meta["status"] == "PROGRESS" and meta["result"]["stage"] in ("normalize", "transcribe")
     [child] = first.pool_pids()
     subprocess.run(["kill", "-KILL", str(child)], check=True)
     wait_for(lambda: mid_transcription(2), 180, f"attempt 2 after the pool process was killed\n{queue.logs()}")
