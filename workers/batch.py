@@ -65,10 +65,6 @@ class Batch:
     before: dict[str, str] = field(default_factory=dict)
     """Job id -> state before this batch touched it."""
 
-    @property
-    def job_ids(self) -> list[str]:
-        return list(dict.fromkeys(i.job_id for i in self.items))
-
 
 # --------------------------------------------------------------------------- finding files
 
