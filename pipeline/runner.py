@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app.types import Transcript, to_jsonable
 from pipeline.audio import NormalizeOptions, load_audio, with_speech
+from pipeline.diarize import DiarizeOptions, finish_cues
 from pipeline.model import LoadedModel, ModelOptions, load_model
 from pipeline.progress import JobProgress, Progress, null_progress
 from pipeline.segment import SegmentOptions, build_cues
@@ -34,6 +35,7 @@ class PipelineOptions:
     writer: WriterOptions = field(default_factory=WriterOptions)
     second_line: str = "none"
     """``translit`` (ISO 15919 transliteration), ``translation`` (English), or ``none``."""
+    diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
 
     def output_settings(self) -> dict:
         """The settings that change the output (hashed to identify a job)."""
@@ -74,6 +76,8 @@ class Pipeline:
             words = [w for s in segments for w in s.words]
             cues = build_cues(words, opts.segment.rules, audio.duration_ms)
         progress("segment", 1.0)
+        with clock("speakers"):  # no cue over music, applause or silence; speaker labels (--diarize)
+            cues = finish_cues(cues, audio.samples, audio.sample_rate, decoding.regions, opts.diarize, opts.segment.rules)
         warnings = list(audio.warnings)
         if not cues:
             why = "the recording is silent" if audio.report.input_loudness_lufs is None else "no speech detected"
