@@ -40,7 +40,7 @@ class VadOptions:
     """Speech regions further apart than this are decoded in separate windows."""
     pyannote_model: str = ""
     """pyannote segmentation checkpoint directory; empty: segmentation-3.0 installed by ``nishabdham setup --diarization``."""
-    pyannote_step_s: float = 2.0
+    pyannote_step_s: float = 5.0
     """pyannote: seconds between the starts of its 10 s analysis chunks (smaller: slower, smoother)."""
     change_context_ms: int = 2000
     """pyannote: a speaker starting within this long after another one stopped is a speaker change."""
