@@ -68,6 +68,10 @@ class CodeSwitchOptions:
     """English words (and English loanwords) in ``latin`` letters, or in ``telugu`` script."""
     restore: bool = True
     """Turn romanized Telugu into Telugu script."""
+    snap_to_words: bool = True
+    """Let restoration choose real Telugu words from the word list (off: spell unit by unit only)."""
+    rejoin_words: bool = True
+    """Merge romanized fragments into one real word, or split a run-together token into two."""
     glossary: bool = True
     """Correct near misses of glossary terms."""
     glossary_files: tuple[str, ...] = ()
@@ -113,7 +117,7 @@ class CodeSwitcher:
             from pipeline.model import default_models_dir
 
             self._lexicon = load_lexicon(self.models_dir or str(default_models_dir()))
-            self._restorer = Restorer(self._lexicon)
+            self._restorer = Restorer(self._lexicon, snap=self.options.snap_to_words)
         return self._restorer
 
     @property
@@ -198,7 +202,7 @@ class CodeSwitcher:
         tokens = classify([p.core for p in pieces], self.restorer, langid)
         for piece, token in zip(pieces, tokens):
             piece.token = token
-        if self.options.restore:
+        if self.options.restore and self.options.rejoin_words and self.options.snap_to_words:
             pieces = self._rebound(pieces)
         words = []
         for piece in pieces:

@@ -30,7 +30,7 @@ import numpy as np
 
 from app.errors import ModelError
 from app.types import Cue, Word
-from pipeline.segment import CueRules, retime
+from pipeline.segment import CueRules, SecondLine, retime
 from pipeline.vad import SpeechRegion
 
 log = logging.getLogger(__name__)
@@ -63,14 +63,18 @@ class SpeakerTurn:
 
 def finish_cues(
     cues: Sequence[Cue], samples: np.ndarray, sample_rate: int, regions: Sequence[SpeechRegion],
-    options: DiarizeOptions, rules: CueRules,
+    options: DiarizeOptions, rules: CueRules, second_line: SecondLine | None = None,
 ) -> list[Cue]:
-    """The speaker stage: keep cues out of non-speech, then label speakers when asked to."""
+    """The speaker stage: keep cues out of non-speech, then label speakers when asked to.
+
+    ``second_line`` makes the second line of a cue split at a speaker change anew
+    (a transliteration follows its text); without it such a cue is not split.
+    """
     duration_ms = int(round(1000 * len(samples) / sample_rate))
     cues = keep_out_of_nonspeech(cues, regions, options, duration_ms)
     if options.pipeline and cues:
         turns = diarize(samples, sample_rate, options)
-        cues = assign_speakers(cues, turns, rules, duration_ms)
+        cues = assign_speakers(cues, turns, rules, duration_ms, second_line)
     return cues
 
 
@@ -201,22 +205,26 @@ def word_speaker(word: Word, turns: Sequence[SpeakerTurn]) -> str:
 
 
 def assign_speakers(
-    cues: Sequence[Cue], turns: Sequence[SpeakerTurn], rules: CueRules, duration_ms: int | None = None
+    cues: Sequence[Cue], turns: Sequence[SpeakerTurn], rules: CueRules, duration_ms: int | None = None,
+    second_line: SecondLine | None = None,
 ) -> list[Cue]:
     """Label each cue with its speaker; a cue whose words change speaker is split there.
 
-    A cue with a second line is never split (its second line belongs to all of it); it
-    takes the speaker of most of its speech.
+    A cue with a second line is split only when ``second_line`` can make the pieces'
+    second lines; otherwise it takes the speaker of most of its speech.
     """
     out: list[Cue] = []
     for cue in cues:
         speakers = [word_speaker(w, turns) for w in cue.words]
         if not cue.words:
             out.append(replace(cue, speaker=word_speaker(Word(cue.start_ms, cue.end_ms, cue.text), turns)))
-        elif cue.second or len(set(speakers)) == 1:
+        elif (cue.second and second_line is None) or len(set(speakers)) == 1:
             out.append(replace(cue, speaker=_majority(cue.words, speakers)))
         else:
-            out.extend(_split_by_speaker(cue, speakers))
+            pieces = _split_by_speaker(cue, speakers)
+            if cue.second and second_line is not None:
+                pieces = [replace(p, second=second_line(p.text)) for p in pieces]
+            out.extend(pieces)
     return retime(out, rules, duration_ms) if len(out) != len(cues) else out
 
 

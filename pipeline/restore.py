@@ -213,8 +213,9 @@ def align_cost(latin: str, seq: tuple[str, ...] | list[str]) -> float:
 class Restorer:
     """Restores romanized Telugu words with one lexicon (results cached per word)."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, snap: bool = True) -> None:
         self.lexicon = lexicon
+        self.snap = snap
         self.restore = lru_cache(maxsize=1 << 16)(self._restore)
         # Function words make up about a third of running text (FUNCTION_SHARE); the rest is spread over the list.
         self._function_prior = math.log(max(len(lexicon.function_words), 1)) - math.log(FUNCTION_SHARE)
@@ -242,7 +243,7 @@ class Restorer:
         candidates: dict[tuple[str, ...], float] = {}
         for seq, _ in proposals:
             candidates.setdefault(seq, 0.0)
-        if proposals:
+        if proposals and self.snap:
             key = skeleton_of_units(list(proposals[0][0]))
             for near, distance in [(key, 0)] + lex.near_skeletons(key, 1 if len(key) < 7 else 2):
                 for iso in lex.words_with_skeleton(near)[:40]:
@@ -250,7 +251,7 @@ class Restorer:
         best: tuple[float, tuple[str, ...], bool] | None = None
         for seq in candidates:
             iso = "".join(seq)
-            real = iso in lex
+            real = self.snap and iso in lex
             score = align_cost(latin, seq) + (self._word_prior(iso) if real else OOV_COST - model.logprob(list(seq)))
             if best is None or score < best[0]:
                 best = (score, seq, real)

@@ -93,7 +93,8 @@ class Pipeline:
         with clock("segment"):
             cues = self._cues(segments, audio)
         with clock("speakers"):  # no cue over music, applause or silence; speaker labels (--diarize)
-            cues = finish_cues(cues, audio.samples, audio.sample_rate, decoding.regions, opts.diarize, opts.segment.rules)
+            translit = second_line if opts.second_line == "translit" else None
+            cues = finish_cues(cues, audio.samples, audio.sample_rate, decoding.regions, opts.diarize, opts.segment.rules, translit)
         if opts.second_line == "translation" and cues:
             with clock("translate"):
                 cues = attach_translation(cues, self._translate(audio, decoding))

@@ -216,3 +216,16 @@ def test_chunk_curves_find_speech_overlap_and_the_change():
     alone = np.zeros((1, 100, 3), dtype=np.float32)
     alone[0, 10:30, 0] = alone[0, 70:90, 1] = 1  # 40 frames of silence: beyond the context
     assert not chunk_curves(alone, context=20, dilate=2)[..., 2].any()
+
+
+def test_a_transliterated_cue_splits_at_a_speaker_change_with_new_second_lines():
+    from pipeline.codeswitch import second_line
+    from pipeline.diarize import SpeakerTurn, assign_speakers
+
+    words = (Word(0, 500, "నీరు"), Word(600, 1000, "పద్యం"), Word(1500, 2000, "శతకం"))
+    cue = Cue(0, 2000, "నీరు పద్యం శతకం", second=second_line("నీరు పద్యం శతకం"), words=words)
+    turns = [SpeakerTurn(0, 1100, "A"), SpeakerTurn(1200, 2100, "B")]
+    kept = assign_speakers([cue], turns, CueRules())
+    assert [(c.speaker, c.second) for c in kept] == [("A", cue.second)]  # no way to split the second line
+    split = assign_speakers([cue], turns, CueRules(), second_line=second_line)
+    assert [(c.speaker, c.text, c.second) for c in split] == [("A", "నీరు పద్యం", "nīru padyaṁ"), ("B", "శతకం", "śatakaṁ")]
