@@ -17,7 +17,7 @@ DIAR_STAMP := $(DIAR_VENV)/.installed
 # hunspell-te and tesseract-ocr-tel (Telugu word lists), fonts-lohit-telu (Telugu glyphs in the browser).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup system-packages venv model demo test test-fast lint bench clean eval-dev eval-dev-baseline diarization-venv
+.PHONY: help setup system-packages venv model demo samples test test-fast lint bench clean eval-dev eval-dev-baseline diarization-venv
 
 help:
 	@echo "make demo    - set up everything, then subtitle a bundled sample"
@@ -62,8 +62,14 @@ $(DIAR_STAMP): pyproject.toml constraints.txt constraints-diarization.txt
 	@touch $@
 
 demo: setup
-	$(BIN)/nishabdham transcribe samples/*/*.wav samples/*/*.flac --out demo-output
+	$(BIN)/nishabdham transcribe samples/*/*.wav samples/*/*.flac samples/*/*.mp3 --out demo-output
 	@echo "subtitles written to $(CURDIR)/demo-output"
+
+# Regenerate the subtitles committed beside each sample (samples/*/subs/).
+samples: setup
+	@for dir in samples/*/; do \
+	  $(BIN)/nishabdham transcribe --no-progress $$(ls $$dir*.wav $$dir*.flac $$dir*.mp3 2>/dev/null) --out $${dir}subs; \
+	done
 
 test: setup diarization-venv
 	$(BIN)/python -m pytest -m "not diarization"

@@ -96,7 +96,7 @@ def main() -> None:
         stage = CodeSwitcher(replace(CodeSwitchOptions(), **changes))
         pipeline.codeswitch = stage
         hyps, spent = [], 0.0
-        for decoding, audio, _ in pivot:
+        for decoding, _audio, _ in pivot:
             started = time.perf_counter()
             segments, _ = stage.process(decoding.segments, decoding.regions, decoding.language, None)
             spent += time.perf_counter() - started

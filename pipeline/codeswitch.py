@@ -24,8 +24,9 @@ with the pivot.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import regex
 
@@ -195,9 +196,9 @@ class CodeSwitcher:
         telugu_prior = self.options.langid.telugu_prior
         if language == "te":
             telugu_prior = 0.8  # the user said the recording is Telugu
-        if "romanize" in segment.strategy:
-            telugu_prior = 0.95  # decoded again because the detector heard no English here
         langid = replace(self.options.langid, telugu_prior=telugu_prior)
+        if "romanize" in segment.strategy:  # decoded as Telugu because the detector heard no English here
+            langid = replace(langid, telugu_prior=0.95, unknown_is_telugu=True)
         pieces = [_Piece(w, *_EDGE.match(w.text).groups()) for w in segment.words]
         tokens = classify([p.core for p in pieces], self.restorer, langid)
         for piece, token in zip(pieces, tokens):

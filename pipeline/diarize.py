@@ -21,10 +21,11 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -105,7 +106,7 @@ def keep_out_of_nonspeech(
     out = []
     for cue in cues:
         end = cue.end_ms
-        for gap_start, gap_end in gaps:
+        for gap_start, _gap_end in gaps:
             if cue.start_ms < gap_start + options.overhang_ms < end:
                 last_word = max((w.end_ms for w in cue.words), default=cue.start_ms + 1)
                 end = max(gap_start + options.overhang_ms, last_word, cue.start_ms + 1)

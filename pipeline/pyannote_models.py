@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import DependencyError, ModelError, ModelIntegrityError
-from pipeline.model import _sha256, default_models_dir
+from pipeline.model import sha256_file, default_models_dir
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def verify_segmentation(directory: str | Path) -> None:
             raise ModelIntegrityError(
                 f"{name} has {actual} bytes, expected {size}; run `nishabdham setup --diarization --force`", path=directory
             )
-        digest = _sha256(path)
+        digest = sha256_file(path)
         if digest != sha256:
             raise ModelIntegrityError(
                 f"{name} has sha256 {digest}, expected {sha256}; the file is damaged: "

@@ -12,9 +12,9 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from app.errors import OutputError, SubtitleFormatError
 from app.types import Cue, Transcript, dumps

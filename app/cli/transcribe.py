@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from app.cli.common import add_model_arguments, fail, settings_from, warn
 from app.cli.speakers import add_speaker_arguments, check_available, speaker_overrides
