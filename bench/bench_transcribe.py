@@ -4,7 +4,8 @@ In one run, on the same recording (dev clips joined with pauses) and the same mo
 
   (a) bare ``faster_whisper.WhisperModel.transcribe`` in this process, the generator consumed,
       with the decoding the pipeline uses (English token with the romanized-Telugu prompt,
-      beam 5, word timestamps, Silero VAD, no conditioning on previous text);
+      beam 5, word timestamps, Silero VAD, no conditioning on previous text, the same
+      hallucination safeguards);
   (a') bare faster-whisper with its defaults (language detected, conditioning on) for reference;
   (b) ``nishabdham transcribe FILE --out DIR`` as a separate process: start-up, model load,
       normalization, transcription, code-switch post-processing and writing, all included.
@@ -62,8 +63,8 @@ def bare(path: Path, pipeline_like: bool) -> float:
 
     model = WhisperModel(str(bundled_model_dir()), device="cpu", compute_type="int8")
     kwargs = dict(beam_size=5, word_timestamps=True, vad_filter=True)
-    if pipeline_like:
-        kwargs.update(language="en", initial_prompt=PIVOT_PROMPT, condition_on_previous_text=False)
+    if pipeline_like:  # the decoding the pipeline asks for, safeguards included
+        kwargs.update(language="en", initial_prompt=PIVOT_PROMPT, condition_on_previous_text=False, hallucination_silence_threshold=2.0)
     started = time.perf_counter()
     segments, _ = model.transcribe(str(path), **kwargs)
     for _ in segments:

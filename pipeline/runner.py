@@ -188,7 +188,7 @@ class _Redecoder:
 
     def pivot(self, segment: Segment) -> list[Segment]:
         prompt = self.pipeline.codeswitch.options.prompt
-        return self._decode(segment, DecodeRequest("en", prompt, strategy="native+pivot"))
+        return self._decode(segment, DecodeRequest("en", prompt, strategy="native+pivot", temperatures=(0.0,)))
 
     def sounds_english(self, segment: Segment) -> bool:
         window = self._windows(segment)[0]
@@ -197,7 +197,9 @@ class _Redecoder:
 
     def romanize(self, segment: Segment) -> list[Segment]:
         prompt = self.pipeline.codeswitch.options.prompt
-        request = DecodeRequest("te", prompt, strategy="pivot+romanize", suppress_tokens=self.pipeline.latin_only_tokens())
+        request = DecodeRequest(
+            "te", prompt, strategy="pivot+romanize", suppress_tokens=self.pipeline.latin_only_tokens(), temperatures=(0.0,)
+        )
         return self._decode(segment, request)
 
 

@@ -74,6 +74,8 @@ class DecodeRequest:
     strategy: str = "native"
     multilingual: bool = False
     suppress_tokens: tuple[int, ...] = (-1,)
+    temperatures: tuple[float, ...] | None = None
+    """Override the options' fallback schedule (re-decodes use greedy-to-beam 0.0 only)."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ def decode_window(
         language=request.language,
         task=request.task,
         beam_size=options.beam_size,
-        temperature=list(options.temperatures),
+        temperature=list(request.temperatures or options.temperatures),
         compression_ratio_threshold=options.compression_ratio_threshold,
         log_prob_threshold=options.log_prob_threshold,
         no_speech_threshold=options.no_speech_threshold,
