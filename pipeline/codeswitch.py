@@ -24,8 +24,9 @@ with the pivot.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import regex
 
@@ -68,6 +69,10 @@ class CodeSwitchOptions:
     """English words (and English loanwords) in ``latin`` letters, or in ``telugu`` script."""
     restore: bool = True
     """Turn romanized Telugu into Telugu script."""
+    snap_to_words: bool = True
+    """Let restoration choose real Telugu words from the word list (off: spell unit by unit only)."""
+    rejoin_words: bool = True
+    """Merge romanized fragments into one real word, or split a run-together token into two."""
     glossary: bool = True
     """Correct near misses of glossary terms."""
     glossary_files: tuple[str, ...] = ()
@@ -113,7 +118,7 @@ class CodeSwitcher:
             from pipeline.model import default_models_dir
 
             self._lexicon = load_lexicon(self.models_dir or str(default_models_dir()))
-            self._restorer = Restorer(self._lexicon)
+            self._restorer = Restorer(self._lexicon, snap=self.options.snap_to_words)
         return self._restorer
 
     @property
@@ -191,14 +196,14 @@ class CodeSwitcher:
         telugu_prior = self.options.langid.telugu_prior
         if language == "te":
             telugu_prior = 0.8  # the user said the recording is Telugu
-        if "romanize" in segment.strategy:
-            telugu_prior = 0.95  # decoded again because the detector heard no English here
         langid = replace(self.options.langid, telugu_prior=telugu_prior)
+        if "romanize" in segment.strategy:  # decoded as Telugu because the detector heard no English here
+            langid = replace(langid, telugu_prior=0.95, unknown_is_telugu=True)
         pieces = [_Piece(w, *_EDGE.match(w.text).groups()) for w in segment.words]
         tokens = classify([p.core for p in pieces], self.restorer, langid)
         for piece, token in zip(pieces, tokens):
             piece.token = token
-        if self.options.restore:
+        if self.options.restore and self.options.rejoin_words and self.options.snap_to_words:
             pieces = self._rebound(pieces)
         words = []
         for piece in pieces:

@@ -12,10 +12,10 @@ its reason.
 from __future__ import annotations
 
 import bisect
-from functools import lru_cache
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from importlib import resources
-from typing import Sequence
 
 from app.types import Removal, Segment, Word
 from pipeline.metrics import normalize_text

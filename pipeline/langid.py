@@ -18,8 +18,8 @@ and ``bridge`` inside Telugu stays English.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import regex
 
@@ -40,6 +40,8 @@ class LangIdOptions:
     """Cost (nats) of switching between English and Telugu between two words."""
     telugu_prior: float = 0.5
     """Prior probability that a Latin word is romanized Telugu (0.5 when the language is auto)."""
+    unknown_is_telugu: bool = False
+    """Latin words English has never seen are romanized Telugu (for text Whisper decoded as Telugu)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,9 @@ def classify(words: Sequence[str], restorer: Restorer, options: LangIdOptions = 
     for word, kind in zip(words, kinds):
         restoration = restorer.restore(word) if kind == ENGLISH else None
         restorations.append(restoration)
-        if kind == ENGLISH:
+        if kind == ENGLISH and options.unknown_is_telugu and restoration and english.zipf(word) == 0:
+            evidence.append((-80.0, -restoration.cost))
+        elif kind == ENGLISH:
             evidence.append((english.log_prob(word), -restoration.cost if restoration else -80.0))
         else:
             evidence.append(None)

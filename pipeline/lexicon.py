@@ -99,7 +99,7 @@ class CharModel:
         self.counts: dict[tuple[str, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.vocab: set[str] = set()
 
-    def train(self, sequences: list[list[str]]) -> "CharModel":
+    def train(self, sequences: list[list[str]]) -> CharModel:
         pad = (_BOS,) * (self.order - 1)
         for seq in sequences:
             padded = pad + tuple(seq) + (_EOS,)
@@ -115,10 +115,10 @@ class CharModel:
         self.table = {ctx: (dict(nexts), sum(nexts.values()), len(nexts)) for ctx, nexts in self.counts.items()}
         del self.counts
         self._uniform = 1.0 / max(len(self.vocab), 1)
+        self.prob = lru_cache(maxsize=1 << 18)(self._prob)
 
-    @lru_cache(maxsize=1 << 18)
-    def prob(self, context: tuple[str, ...], unit: str) -> float:
-        """P(unit | context), context the previous units (padded with BOS)."""
+    def _prob(self, context: tuple[str, ...], unit: str) -> float:
+        """P(unit | context), context the previous units (padded with BOS); cached per model as ``prob``."""
         p = self._uniform
         for k in range(0, self.order):
             ctx = context[len(context) - k :] if k else ()
@@ -145,6 +145,7 @@ class CharModel:
     def __setstate__(self, state):
         self.order, self.table, self.vocab = state["order"], state["table"], state["vocab"]
         self._uniform = 1.0 / max(len(self.vocab), 1)
+        self.prob = lru_cache(maxsize=1 << 18)(self._prob)
 
 
 # --------------------------------------------------------------------------- the lexicon

@@ -130,7 +130,7 @@ def verify_bundled_model(directory: Path) -> None:
             f"model.bin has {size} bytes, expected {BUNDLED_SIZE}; run `nishabdham setup --force` to re-assemble it",
             path=directory,
         )
-    digest = _sha256(model_bin)
+    digest = sha256_file(model_bin)
     if digest != BUNDLED_SHA256:
         raise ModelIntegrityError(
             f"model.bin has sha256 {digest}, expected {BUNDLED_SHA256}; "
@@ -153,7 +153,7 @@ def _package_data(package: str) -> Path:
     return Path(str(root))
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 22), b""):

@@ -8,7 +8,7 @@ fraction for the whole job; the CLI adapts it to a progress bar, the worker to
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 Progress = Callable[[str, float], None]
 

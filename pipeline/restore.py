@@ -63,6 +63,7 @@ _VOWELS: dict[str, list[Option]] = {
 _SYLLABIC = {"ri": [(("r", "i"), 0), (("r̥",), 0.8)], "ru": [(("r", "u"), 0), (("r̥",), 0.8)]}
 _GEMINABLE_UNITS = set("kgcjtdnpbmlsv") | {"ṭ", "ḍ", "ṇ", "ḷ", "ś", "ṣ"}
 _FINAL_VOWELS: list[Option] = [((), 0.0), (("u",), 0.8), (("a",), 1.2), (("i",), 1.4)]
+_FINAL_VOWEL_COST = {o[0]: c for o, c in _FINAL_VOWELS if o}
 _DIACRITICS = {"ā": "aa", "ī": "ee", "ū": "oo", "ē": "e", "ō": "o", "ṭ": "t", "ḍ": "d", "ṇ": "n", "ś": "sh",
                "ṣ": "sh", "ḷ": "l", "ṁ": "m", "ṅ": "n", "ñ": "n", "ḥ": "h", "r̥": "ri", "ṟ": "r"}  # fmt: skip
 _LATIN_VOWELS = set("aeiou")
@@ -99,6 +100,16 @@ def normalize_latin(word: str) -> str:
 
 def _options(latin: str, pos: int) -> list[tuple[int, list[Option]]]:
     """Every (length, options) of the informal spellings that start at ``pos``."""
+    return _option_table(latin)[pos] if pos < len(latin) else []
+
+
+@lru_cache(maxsize=1 << 14)
+def _option_table(latin: str) -> tuple[list[tuple[int, list[Option]]], ...]:
+    """The options at every position of ``latin`` (computed once per word)."""
+    return tuple(_options_at(latin, pos) for pos in range(len(latin)))
+
+
+def _options_at(latin: str, pos: int) -> list[tuple[int, list[Option]]]:
     out = []
     for length in (3, 2, 1):
         piece = latin[pos : pos + length]
@@ -205,16 +216,17 @@ def align_cost(latin: str, seq: tuple[str, ...] | list[str]) -> float:
                         k = len(out)
                         if seq[j : j + k] == out and d + channel < dist[i + length][j + k]:
                             dist[i + length][j + k] = d + channel
-            if i == n and j < m and seq[j] in ("u", "a", "i") and j == m - 1:
-                dist[n][m] = min(dist[n][m], d + dict(((o[0], c) for o, c in _FINAL_VOWELS if o))[seq[j]])
+            if i == n and j == m - 1 and seq[j] in _FINAL_VOWEL_COST:
+                dist[n][m] = min(dist[n][m], d + _FINAL_VOWEL_COST[seq[j]])
     return dist[n][m]
 
 
 class Restorer:
     """Restores romanized Telugu words with one lexicon (results cached per word)."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, snap: bool = True) -> None:
         self.lexicon = lexicon
+        self.snap = snap
         self.restore = lru_cache(maxsize=1 << 16)(self._restore)
         # Function words make up about a third of running text (FUNCTION_SHARE); the rest is spread over the list.
         self._function_prior = math.log(max(len(lexicon.function_words), 1)) - math.log(FUNCTION_SHARE)
@@ -242,7 +254,7 @@ class Restorer:
         candidates: dict[tuple[str, ...], float] = {}
         for seq, _ in proposals:
             candidates.setdefault(seq, 0.0)
-        if proposals:
+        if proposals and self.snap:
             key = skeleton_of_units(list(proposals[0][0]))
             for near, distance in [(key, 0)] + lex.near_skeletons(key, 1 if len(key) < 7 else 2):
                 for iso in lex.words_with_skeleton(near)[:40]:
@@ -250,7 +262,7 @@ class Restorer:
         best: tuple[float, tuple[str, ...], bool] | None = None
         for seq in candidates:
             iso = "".join(seq)
-            real = iso in lex
+            real = self.snap and iso in lex
             score = align_cost(latin, seq) + (self._word_prior(iso) if real else OOV_COST - model.logprob(list(seq)))
             if best is None or score < best[0]:
                 best = (score, seq, real)
@@ -279,6 +291,8 @@ class Restorer:
             return None
         best = None
         for cut in range(min_part, len(latin) - min_part + 1):
+            if not (self._near_a_word(latin[:cut]) and self._near_a_word(latin[cut:])):
+                continue  # only cuts whose halves read (nearly) as listed words are worth restoring
             left, right = self.restore(latin[:cut]), self.restore(latin[cut:])
             if left is None or right is None or not (left.in_lexicon and right.in_lexicon):
                 continue
@@ -286,4 +300,9 @@ class Restorer:
             if cost < whole.cost and (best is None or cost < best[0]):
                 best = (cost, cut, left, right)
         return None if best is None else best[1:]
+
+    @lru_cache(maxsize=1 << 14)
+    def _near_a_word(self, latin: str) -> bool:
+        key = latin_skeleton(latin)
+        return key in self.lexicon.by_skeleton or bool(self.lexicon.near_skeletons(key, 1 if len(key) < 7 else 2))
 

@@ -15,20 +15,22 @@ from pathlib import Path
 from app.types import Cue, Segment, Transcript, Word, to_jsonable
 from pipeline.audio import Audio, NormalizeOptions, load_audio, with_speech
 from pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
+from pipeline.diarize import DiarizeOptions, finish_cues
 from pipeline.model import LoadedModel, ModelOptions, load_model
 from pipeline.progress import JobProgress, Progress, null_progress
 from pipeline.segment import SegmentOptions, build_cues
 from pipeline.subtitles import WriterOptions, write_outputs
 from pipeline.transcribe import (
-    Decoding,
     DecodeRequest,
+    Decoding,
     TranscribeOptions,
     decode_window,
     detect_languages,
     latin_only_tokens,
     transcribe,
+    window_audio,
 )
-from pipeline.vad import Window
+from pipeline.vad import SpeechRegion, Window, plan_windows
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ class PipelineOptions:
     writer: WriterOptions = field(default_factory=WriterOptions)
     second_line: str = "translit"
     """``translit`` (ISO 15919 transliteration), ``translation`` (English, from Whisper's translate task), or ``none``."""
+    diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
 
     def output_settings(self) -> dict:
         """The settings that change the output (hashed to identify a job)."""
@@ -85,11 +88,14 @@ class Pipeline:
         audio = with_speech(audio, decoding.speech_ms)
         with clock("codeswitch"):
             segments, removed = self.codeswitch.process(
-                decoding.segments, decoding.regions, decoding.language, _Redecoder(self, audio)
+                decoding.segments, decoding.regions, decoding.language, _Redecoder(self, audio, decoding.regions)
             )
         progress("codeswitch", 1.0)
         with clock("segment"):
             cues = self._cues(segments, audio)
+        with clock("speakers"):  # no cue over music, applause or silence; speaker labels (--diarize)
+            translit = second_line if opts.second_line == "translit" else None
+            cues = finish_cues(cues, audio.samples, audio.sample_rate, decoding.regions, opts.diarize, opts.segment.rules, translit)
         if opts.second_line == "translation" and cues:
             with clock("translate"):
                 cues = attach_translation(cues, self._translate(audio, decoding))
@@ -161,30 +167,39 @@ class Pipeline:
 
 
 class _Redecoder:
-    """Lets the code-switch stage decode one segment's audio again (see codeswitch.Redecoder)."""
+    """Lets the code-switch stage decode one segment's audio again (see codeswitch.Redecoder).
 
-    def __init__(self, pipeline: Pipeline, audio: Audio) -> None:
-        self.pipeline, self.audio = pipeline, audio
+    Only the speech inside the segment is decoded (its regions packed as in the first pass),
+    never the music or silence between them.
+    """
 
-    def _window(self, segment: Segment) -> Window:
-        return Window(max(0, segment.start_ms - 200), min(self.audio.duration_ms, segment.end_ms + 200), ())
+    def __init__(self, pipeline: Pipeline, audio: Audio, regions: tuple[SpeechRegion, ...]) -> None:
+        self.pipeline, self.audio, self.regions = pipeline, audio, regions
+
+    def _windows(self, segment: Segment) -> list[Window]:
+        inside = [r for r in self.regions if r.end_ms > segment.start_ms and r.start_ms < segment.end_ms]
+        if not inside:
+            return [Window.span(max(0, segment.start_ms - 200), min(self.audio.duration_ms, segment.end_ms + 200))]
+        return plan_windows(inside, self.pipeline.options.transcribe.vad)
 
     def _decode(self, segment: Segment, request: DecodeRequest) -> list[Segment]:
         p = self.pipeline
-        return decode_window(p.model, self.audio, self._window(segment), request, p.options.transcribe)
+        return [s for w in self._windows(segment) for s in decode_window(p.model, self.audio, w, request, p.options.transcribe)]
 
     def pivot(self, segment: Segment) -> list[Segment]:
         prompt = self.pipeline.codeswitch.options.prompt
-        return self._decode(segment, DecodeRequest("en", prompt, strategy="native+pivot"))
+        return self._decode(segment, DecodeRequest("en", prompt, strategy="native+pivot", temperatures=(0.0,)))
 
     def sounds_english(self, segment: Segment) -> bool:
-        window = self._window(segment)
-        probabilities = detect_languages(self.pipeline.model, self.audio, window.start_ms, window.end_ms)
+        window = self._windows(segment)[0]
+        probabilities = detect_languages(self.pipeline.model, window_audio(self.audio, window))
         return probabilities.get("en", 0.0) >= self.pipeline.codeswitch.options.english_check
 
     def romanize(self, segment: Segment) -> list[Segment]:
         prompt = self.pipeline.codeswitch.options.prompt
-        request = DecodeRequest("te", prompt, strategy="pivot+romanize", suppress_tokens=self.pipeline.latin_only_tokens())
+        request = DecodeRequest(
+            "te", prompt, strategy="pivot+romanize", suppress_tokens=self.pipeline.latin_only_tokens(), temperatures=(0.0,)
+        )
         return self._decode(segment, request)
 
 
@@ -223,7 +238,7 @@ class _Clock:
     def __init__(self, timings: dict[str, int]) -> None:
         self.timings = timings
 
-    def __call__(self, stage: str) -> "_Clock":
+    def __call__(self, stage: str) -> _Clock:
         self._stage = stage
         return self
 

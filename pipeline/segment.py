@@ -15,8 +15,8 @@ timings of its own words.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
 
 from app.types import Cue, Word
 from pipeline.script import grapheme_len, is_complex
@@ -50,6 +50,8 @@ class CueRules:
     """Punctuation that ends a sentence (a preferred cue break)."""
     clause_marks: str = ",;:—–"
     """Punctuation that ends a clause (a weaker break)."""
+    speaker_prefix: bool = False
+    """Show each cue's speaker ("Host: ...") in front of its first line, when the cue has one."""
 
 
 # --------------------------------------------------------------------------- layout
@@ -120,7 +122,7 @@ def cue_lines(cue: Cue, rules: CueRules) -> list[str]:
     lines = layout_lines(cue.text, rules, primary_max) or _force_lines(cue.text, rules, primary_max)
     if cue.second:
         lines += layout_lines(cue.second, rules, second_max) or _force_lines(cue.second, rules, second_max)
-    prefix = f"{cue.speaker}: " if cue.speaker else ""
+    prefix = f"{cue.speaker}: " if cue.speaker and rules.speaker_prefix else ""
     if prefix and lines:
         lines[0] = prefix + lines[0]
     return lines
@@ -156,34 +158,34 @@ class Grouping:
     history: tuple[tuple[str, int], ...] = ()
 
     @classmethod
-    def of(cls, words: Sequence[Word]) -> "Grouping":
+    def of(cls, words: Sequence[Word]) -> Grouping:
         words = tuple(words)
         return cls(words, (tuple(range(len(words))),) if words else ())
 
-    def _with(self, op: str, groups: list[tuple[int, ...]]) -> "Grouping":
+    def _with(self, op: str, groups: list[tuple[int, ...]]) -> Grouping:
         changed = abs(len(groups) - len(self.groups))
         return replace(self, groups=tuple(g for g in groups if g), history=self.history + ((op, changed),))
 
     def gap_before(self, i: int) -> int:
         return self.words[i].start_ms - self.words[i - 1].end_ms if i > 0 else 0
 
-    def split_by_gap(self, gap_ms: int) -> "Grouping":
+    def split_by_gap(self, gap_ms: int) -> Grouping:
         """Start a new group wherever the pause between two words is at least ``gap_ms``."""
         return self._with("split_by_gap", _split_where(self.groups, lambda i: self.gap_before(i) >= gap_ms))
 
-    def split_by_punctuation(self, marks: str) -> "Grouping":
+    def split_by_punctuation(self, marks: str) -> Grouping:
         """Start a new group after a word ending in one of ``marks``."""
         ends = {i + 1 for i, w in enumerate(self.words) if w.text and w.text.rstrip("\"'”’)")[-1:] in marks}
         return self._with("split_by_punctuation", _split_where(self.groups, lambda i: i in ends))
 
-    def split_by_length(self, fits: Callable[[tuple[int, ...]], bool], rules: CueRules) -> "Grouping":
+    def split_by_length(self, fits: Callable[[tuple[int, ...]], bool], rules: CueRules) -> Grouping:
         """Split groups that do not fit, choosing split points by dynamic programming."""
         out: list[tuple[int, ...]] = []
         for group in self.groups:
             out.extend([group] if fits(group) else _best_partition(self, group, fits, rules))
         return self._with("split_by_length", out)
 
-    def merge_by_gap(self, fits: Callable[[tuple[int, ...]], bool], rules: CueRules) -> "Grouping":
+    def merge_by_gap(self, fits: Callable[[tuple[int, ...]], bool], rules: CueRules) -> Grouping:
         """Merge a too-short group with a close neighbour when the merged group fits."""
         groups = list(self.groups)
         i = 0

@@ -12,9 +12,10 @@ The language is decided from speech only, never from a music or silence intro.
 
 from __future__ import annotations
 
+import bisect
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -56,6 +57,8 @@ class TranscribeOptions:
     """Text given to the decoder before every window (style and vocabulary hint)."""
     hotwords: str = ""
     """Words the decoder should prefer (names, terms), given before every window."""
+    min_missed_ms: int = 1000
+    """A speech region at least this long that got no words is decoded again on its own (0: never)."""
     vad: VadOptions = field(default_factory=VadOptions)
     """Voice-activity detection and windowing."""
 
@@ -71,6 +74,8 @@ class DecodeRequest:
     strategy: str = "native"
     multilingual: bool = False
     suppress_tokens: tuple[int, ...] = (-1,)
+    temperatures: tuple[float, ...] | None = None
+    """Override the options' fallback schedule (re-decodes use greedy-to-beam 0.0 only)."""
 
 
 @dataclass(frozen=True)
@@ -119,11 +124,32 @@ def transcribe(
     total = sum(w.duration_ms for w in windows)
     done, segments = 0, []
     for window in windows:
-        request = planner(window, language)
-        segments.extend(decode_window(model, audio, window, request, options))
+        segments.extend(decode_window(model, audio, window, planner(window, language), options))
         done += window.duration_ms
         progress("transcribe", done / total)
+    missed = uncovered(regions, segments, options.min_missed_ms)
+    if missed:  # Whisper sometimes skips speech inside a full window: decode what it skipped again
+        log.info("%d speech regions got no words; decoding them again", len(missed))
+        for window in plan_windows(missed, options.vad):
+            segments.extend(decode_window(model, audio, window, planner(window, language), options))
+        segments.sort(key=lambda s: (s.start_ms, s.end_ms))
     return Decoding(tuple(segments), language, probability, tuple(regions), tuple(windows))
+
+
+def uncovered(regions: list[SpeechRegion], segments: list[Segment], min_ms: int) -> list[SpeechRegion]:
+    """Speech regions of at least ``min_ms`` with no recognised word inside them."""
+    starts = sorted(w.start_ms for s in segments for w in s.words)
+    ends = sorted(w.end_ms for s in segments for w in s.words)
+    out = []
+    for region in regions:
+        if region.end_ms - region.start_ms < min_ms:
+            continue
+        # a word touches the region if it starts before the region ends and ends after it starts
+        started_before_end = bisect.bisect_left(starts, region.end_ms)
+        ended_before_start = bisect.bisect_right(ends, region.start_ms)
+        if started_before_end - ended_before_start <= 0:
+            out.append(region)
+    return out
 
 
 def resolve_language(
@@ -140,17 +166,27 @@ def resolve_language(
     return language, float(probability)
 
 
+def window_audio(audio: Audio, window: Window) -> np.ndarray:
+    """The samples the decoder gets for ``window``: its regions back to back, spacers between."""
+    spacer = np.zeros(window.spacer_ms * audio.sample_rate // 1000, dtype=np.float32)
+    pieces: list[np.ndarray] = []
+    for i, region in enumerate(window.regions):
+        if i:
+            pieces.append(spacer)
+        pieces.append(audio.slice_ms(region.start_ms, region.end_ms))
+    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+
+
 def decode_window(
     model: LoadedModel, audio: Audio, window: Window, request: DecodeRequest, options: TranscribeOptions
 ) -> list[Segment]:
     """Decode one window; times come back in the recording's time base (ms)."""
-    samples = audio.slice_ms(window.start_ms, window.end_ms)
     raw_segments, _info = model.whisper.transcribe(
-        samples,
+        window_audio(audio, window),
         language=request.language,
         task=request.task,
         beam_size=options.beam_size,
-        temperature=list(options.temperatures),
+        temperature=list(request.temperatures or options.temperatures),
         compression_ratio_threshold=options.compression_ratio_threshold,
         log_prob_threshold=options.log_prob_threshold,
         no_speech_threshold=options.no_speech_threshold,
@@ -163,20 +199,19 @@ def decode_window(
         multilingual=request.multilingual,
         suppress_tokens=list(request.suppress_tokens),
     )
-    limit_ms = window.end_ms
     language = request.language or ""
     return [
         seg
         for raw in raw_segments  # consumed here, where the model lives
-        if (seg := _to_segment(raw, window.start_ms, limit_ms, language, request.strategy)) is not None
+        if (seg := _to_segment(raw, window, language, request.strategy)) is not None
     ]
 
 
-def detect_languages(model: LoadedModel, audio: Audio, start_ms: int, end_ms: int) -> dict[str, float]:
-    """Whisper's language probabilities for a stretch of audio (at most its first 30 s)."""
-    samples = audio.slice_ms(start_ms, min(end_ms, start_ms + 1000 * _DETECT_SECONDS))
-    if len(samples) < audio.sample_rate // 2:
-        samples = np.pad(samples, (0, audio.sample_rate // 2 - len(samples)))
+def detect_languages(model: LoadedModel, samples: np.ndarray, sample_rate: int = 16000) -> dict[str, float]:
+    """Whisper's language probabilities for some audio (at most its first 30 s)."""
+    samples = samples[: _DETECT_SECONDS * sample_rate]
+    if len(samples) < sample_rate // 2:
+        samples = np.pad(samples, (0, sample_rate // 2 - len(samples)))
     _, _, probabilities = model.whisper.detect_language(audio=samples)
     return dict(probabilities)
 
@@ -195,18 +230,15 @@ def latin_only_tokens(model: LoadedModel) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _to_segment(raw, offset_ms: int, limit_ms: int, language: str, strategy: str) -> Segment | None:
-    words = tuple(
-        Word(
-            start_ms=min(limit_ms, offset_ms + _ms(w.start)),
-            end_ms=min(limit_ms, offset_ms + _ms(w.end)),
-            text=w.word.strip(),
-            probability=round(float(w.probability), 4),
-            script=dominant_script(w.word),
-        )
-        for w in (raw.words or [])
-        if w.word.strip()
-    )
+def _to_segment(raw, window: Window, language: str, strategy: str) -> Segment | None:
+    words = []
+    for w in raw.words or []:
+        text = w.word.strip()
+        if not text:
+            continue
+        start = window.to_original(_ms(w.start), "start")
+        end = max(start, window.to_original(_ms(w.end), "end"))
+        words.append(Word(start, end, text, round(float(w.probability), 4), script=dominant_script(text)))
     text = raw.text.strip()
     if not text or not words:
         return None
@@ -214,7 +246,7 @@ def _to_segment(raw, offset_ms: int, limit_ms: int, language: str, strategy: str
         start_ms=words[0].start_ms,
         end_ms=max(w.end_ms for w in words),
         text=text,
-        words=words,
+        words=tuple(words),
         language=language,
         script=dominant_script(text),
         avg_logprob=round(float(raw.avg_logprob), 4),

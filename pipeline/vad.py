@@ -1,16 +1,25 @@
-"""Where the speech is: Silero VAD regions, grouped into decode windows.
+"""Where the speech is: Silero (default) or pyannote VAD regions, grouped into decode windows.
 
 Whisper decodes 30-second windows. Instead of handing it the whole recording
 (faster-whisper's sequential mode computes features for all of it at once, and
 lets a music intro decide the language), the pipeline finds speech with Silero
-VAD and decodes one window at a time: memory stays bounded on long recordings,
-every window gets the same decoding prompt, progress is exact, and a long
-stretch without speech (music, applause, silence) is never handed to the model.
+VAD and packs the speech regions back to back, with a short silent spacer
+between them, into windows of up to 30 s that are decoded one at a time:
+every encoder pass is full of speech (the cost grows with speech, not with the
+recording), memory stays bounded on long recordings, every window gets the
+same decoding prompt, progress is exact, and a long stretch without speech
+(music, applause, silence) never reaches the model. Word times are mapped back
+to the recording (:meth:`Window.to_original`), so real pauses stay visible.
+
+``backend="pyannote"`` (the ``diarization`` extra) finds speech with pyannote's
+segmentation-3.0 instead (:mod:`pipeline.pyannote_vad`); the regions have the same
+form, so nothing after this stage changes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -19,8 +28,10 @@ import numpy as np
 class VadOptions:
     """Options of voice-activity detection and windowing."""
 
+    backend: Literal["silero", "pyannote"] = "silero"
+    """``silero`` (built in) or ``pyannote`` (segmentation-3.0; needs the diarization extra)."""
     threshold: float = 0.5
-    """Silero speech probability above which a frame is speech."""
+    """Speech probability (Silero), or share of pyannote chunks saying speech, above which a frame is speech."""
     min_speech_ms: int = 250
     """Speech regions shorter than this are dropped (clicks, coughs)."""
     min_silence_ms: int = 400
@@ -29,8 +40,14 @@ class VadOptions:
     """Each speech region is widened by this much on both sides."""
     window_s: float = 30.0
     """Longest stretch of audio decoded at once (Whisper's window)."""
-    max_window_gap_ms: int = 3000
-    """Speech regions further apart than this are decoded in separate windows."""
+    spacer_ms: int = 400
+    """Silence put between two speech regions packed into one window (it stands for the pause that was cut out)."""
+    pyannote_model: str = ""
+    """pyannote segmentation checkpoint directory; empty: segmentation-3.0 installed by ``nishabdham setup --diarization``."""
+    pyannote_step_s: float = 5.0
+    """pyannote: seconds between the starts of its 10 s analysis chunks (smaller: slower, smoother)."""
+    change_context_ms: int = 2000
+    """pyannote: a speaker starting within this long after another one stopped is a speaker change."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,21 +58,61 @@ class SpeechRegion:
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """A stretch of the recording decoded in one call, with the speech inside it."""
+    """Speech regions decoded together: their audio back to back, ``spacer_ms`` of silence between them."""
 
-    start_ms: int
-    end_ms: int
     regions: tuple[SpeechRegion, ...]
+    spacer_ms: int = 0
+
+    @classmethod
+    def span(cls, start_ms: int, end_ms: int) -> "Window":
+        """One contiguous stretch of the recording, pauses and all."""
+        return cls((SpeechRegion(start_ms, end_ms),))
+
+    @property
+    def start_ms(self) -> int:
+        return self.regions[0].start_ms
+
+    @property
+    def end_ms(self) -> int:
+        return self.regions[-1].end_ms
 
     @property
     def duration_ms(self) -> int:
-        return self.end_ms - self.start_ms
+        """Length of the audio the decoder gets (speech plus spacers)."""
+        return sum(r.end_ms - r.start_ms for r in self.regions) + self.spacer_ms * (len(self.regions) - 1)
+
+    def layout(self) -> list[tuple[int, int, int]]:
+        """(start in the recording, end in the recording, start in the window) of every region."""
+        out, offset = [], 0
+        for region in self.regions:
+            out.append((region.start_ms, region.end_ms, offset))
+            offset += region.end_ms - region.start_ms + self.spacer_ms
+        return out
+
+    def to_original(self, t_ms: int, side: str = "start") -> int:
+        """A time in the window's audio, as a time in the recording.
+
+        A time inside a spacer belongs to the next region for a word's start
+        (``side="start"``) and to the previous one for its end (``side="end"``).
+        """
+        layout = self.layout()
+        for i, (start, end, offset) in enumerate(layout):
+            length = end - start
+            if t_ms <= offset + length or i == len(layout) - 1:
+                return min(end, start + max(0, t_ms - offset))
+            if t_ms < offset + length + self.spacer_ms:
+                return layout[i + 1][0] if side == "start" else end
+        return self.end_ms
 
 
 def speech_regions(samples: np.ndarray, sample_rate: int, options: VadOptions = VadOptions()) -> list[SpeechRegion]:
-    """Speech regions found by Silero VAD (the ONNX model shipped in faster-whisper)."""
+    """Speech regions found by Silero VAD (the ONNX model shipped in faster-whisper) or pyannote."""
     if len(samples) < sample_rate // 10:
         return []
+    if options.backend == "pyannote":
+        from pipeline import pyannote_vad
+
+        return pyannote_vad.speech_regions(samples, sample_rate, options)
     from faster_whisper.vad import VadOptions as SileroOptions
     from faster_whisper.vad import get_speech_timestamps
 
@@ -72,31 +129,26 @@ def speech_regions(samples: np.ndarray, sample_rate: int, options: VadOptions = 
 
 
 def plan_windows(regions: list[SpeechRegion], options: VadOptions = VadOptions()) -> list[Window]:
-    """Group consecutive regions into windows of at most ``window_s``.
+    """Pack consecutive speech regions into windows of at most ``window_s`` of decoded audio.
 
-    A window spans the original recording from its first region's start to its
-    last region's end, pauses included, so word times need only an offset. A
-    new window starts when the next region would make the window too long or
-    lies more than ``max_window_gap_ms`` after the previous one.
+    The silence between two regions is cut out and replaced by a ``spacer_ms``
+    pause, so every window is nearly full of speech. A region longer than a
+    window (VAD splits speech at ``window_s``) gets a window of its own.
     """
     limit_ms = int(options.window_s * 1000)
     windows: list[Window] = []
     current: list[SpeechRegion] = []
+    used = 0
     for region in regions:
-        if current:
-            too_long = region.end_ms - current[0].start_ms > limit_ms
-            too_far = region.start_ms - current[-1].end_ms > options.max_window_gap_ms
-            if too_long or too_far:
-                windows.append(_window(current))
-                current = []
+        length = region.end_ms - region.start_ms
+        if current and used + options.spacer_ms + length > limit_ms:
+            windows.append(Window(tuple(current), options.spacer_ms))
+            current, used = [], 0
+        used += (options.spacer_ms if current else 0) + length
         current.append(region)
     if current:
-        windows.append(_window(current))
+        windows.append(Window(tuple(current), options.spacer_ms))
     return windows
-
-
-def _window(regions: list[SpeechRegion]) -> Window:
-    return Window(regions[0].start_ms, regions[-1].end_ms, tuple(regions))
 
 
 def speech_ms(regions: list[SpeechRegion]) -> int:

@@ -1,6 +1,6 @@
 """English words: frequencies, Telugu spellings of loanwords, and loanwords recognised."""
 
-from pipeline.english import log_prob, loanword_for, to_telugu, zipf
+from pipeline.english import loanword_for, log_prob, to_telugu, zipf
 from pipeline.telugu import to_iso
 
 

@@ -1,0 +1,46 @@
+"""Decode windows: speech packed back to back, times mapped back to the recording."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.vad import SpeechRegion, VadOptions, Window, plan_windows
+
+OPTIONS = VadOptions(window_s=30.0, spacer_ms=400)
+
+
+def test_regions_are_packed_into_full_windows_whatever_the_pauses():
+    regions = [SpeechRegion(t, t + 5000) for t in range(0, 200_000, 20_000)]  # 5 s of speech every 20 s
+    windows = plan_windows(regions, OPTIONS)
+    assert [len(w.regions) for w in windows] == [5, 5]
+    assert all(w.duration_ms <= 30_000 for w in windows)
+    assert windows[0].duration_ms == 5 * 5000 + 4 * 400
+
+
+def test_a_region_longer_than_a_window_gets_its_own():
+    windows = plan_windows([SpeechRegion(0, 1000), SpeechRegion(2000, 33000), SpeechRegion(34000, 35000)], OPTIONS)
+    assert [w.regions for w in windows] == [(SpeechRegion(0, 1000),), (SpeechRegion(2000, 33000),), (SpeechRegion(34000, 35000),)]
+
+
+def test_window_times_map_back_to_the_recording():
+    window = Window((SpeechRegion(1000, 3000), SpeechRegion(10000, 11000)), spacer_ms=400)
+    assert window.to_original(0) == 1000
+    assert window.to_original(1500) == 2500
+    assert window.to_original(2100, "start") == 10000  # a word starting in the spacer starts with the next region
+    assert window.to_original(2100, "end") == 3000  # a word ending in it ends with the previous one
+    assert window.to_original(2900) == 10500
+    assert window.to_original(99999) == 11000
+    assert Window.span(500, 900).to_original(100) == 600
+
+
+@given(st.lists(st.tuples(st.integers(100, 8000), st.integers(0, 60_000)), min_size=1, max_size=30))
+def test_property_mapping_is_monotonic_and_inside_the_regions(spec):
+    regions, t = [], 0
+    for length, gap in spec:
+        t += gap
+        regions.append(SpeechRegion(t, t + length))
+        t += length
+    for window in plan_windows(regions, OPTIONS):
+        for side in ("start", "end"):
+            mapped = [window.to_original(ms, side) for ms in range(0, window.duration_ms + 1, 97)]
+            assert mapped == sorted(mapped)
+            assert all(any(r.start_ms <= m <= r.end_ms for r in window.regions) for m in mapped)
