@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -81,6 +81,26 @@ class Settings(BaseSettings):
     vad: VadOptions = Field(default_factory=VadOptions, description="Voice-activity detection and windows.")
     decode: TranscribeOptions = Field(default_factory=TranscribeOptions, description="Whisper decoding.")
     rules: CueRules = Field(default_factory=CueRules, description="Subtitle rule profile.")
+
+    # --- queue and job store (`nishabdham batch`, `worker`, `jobs`) -------------------
+    broker_url: str = Field("redis://127.0.0.1:6379/0", description="Celery broker (Redis) that every worker and `nishabdham batch` share.")
+    database_url: str = Field("", description="SQLAlchemy URL of the job store (e.g. postgresql://...); empty means SQLite `jobs.sqlite3` in data_dir.")
+    queue_name: str = Field("nishabdham", description="Name of the Celery queue the jobs go to.")
+    max_attempts: int = Field(3, ge=1, description="Tries per job, counting crashed workers; then the job fails with its last error.")
+    job_timeout_s: int = Field(21600, ge=10, description="Longest time one job may run before it fails (a soft time limit on the task).")
+    visibility_timeout_s: int = Field(25200, ge=60, description="Seconds before Redis hands an unacknowledged job to another worker; must exceed job_timeout_s.")
+    job_lease_s: int = Field(120, ge=5, description="A running job whose worker gave no sign of life for this long is taken over by another worker.")
+
+    @field_validator("visibility_timeout_s")
+    @classmethod
+    def _visibility_above_job_timeout(cls, value: int, info: ValidationInfo) -> int:
+        job_timeout = info.data.get("job_timeout_s", 0)
+        if value <= job_timeout + 60:
+            raise ValueError(
+                f"must exceed job_timeout_s ({job_timeout}) by more than 60 s, "
+                "or Redis hands a running job to a second worker"
+            )
+        return value
 
     @field_validator("formats", mode="before")
     @classmethod
