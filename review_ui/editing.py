@@ -144,6 +144,35 @@ def set_times(cues: Sequence[ReviewCue], cue_id: str, start_ms: int, end_ms: int
     return _replace_at(cues, i, replace(cues[i], start_ms=start_ms, end_ms=end_ms))
 
 
+def update_cue(
+    cues: Sequence[ReviewCue],
+    cue_id: str,
+    *,
+    duration_ms: int,
+    text: str | None = None,
+    second: str | None = None,
+    speaker: str | None = None,
+    tags: Sequence[str] | None = None,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+) -> Cues:
+    """Several changes to one cue as one edit (one undo step); nothing changes if any part is refused."""
+    out = tuple(cues)
+    cue = out[index_of(out, cue_id)]
+    if text is not None or second is not None:
+        out = edit_text(out, cue_id, cue.text if text is None else text, second)
+    if speaker is not None:
+        out = set_speaker(out, cue_id, speaker)
+    if tags is not None:
+        out = set_tags(out, cue_id, tags)
+    if start_ms is not None or end_ms is not None:
+        start = cue.start_ms if start_ms is None else start_ms
+        end = cue.end_ms if end_ms is None else end_ms
+        if (start, end) != (cue.start_ms, cue.end_ms):
+            out = set_times(out, cue_id, start, end, duration_ms)
+    return out
+
+
 # --------------------------------------------------------------------------- split, merge, shift
 
 

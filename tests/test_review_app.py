@@ -1,0 +1,125 @@
+"""The review UI through streamlit.testing (AppTest): sign-in, the job list, navigation, an edit saved."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.settings import load_settings
+from review_ui.versions import VersionStore
+from tests.conftest import ROOT
+from tests.review_support import finished_job, synthetic_reading
+
+APP = str(ROOT / "review_ui" / "streamlit_app.py")
+
+
+@pytest.fixture
+def app(monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setenv("NISHABDHAM_REVIEW_PASSWORD", "sesame")
+    yield AppTest.from_file(APP, default_timeout=60)
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def done_job(tmp_path, dev_data):
+    audio, transcript = synthetic_reading(dev_data, tmp_path, 20_000, stem="kavita")
+    return finished_job(load_settings(), audio, transcript)
+
+
+def sign_in(at: AppTest, name: str = "Anu", password: str = "sesame") -> AppTest:
+    at.run()
+    name_box, password_box = at.text_input
+    name_box.input(name)
+    password_box.input(password)
+    at.button[0].click()
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "title", "error", "info") for e in getattr(at, kind))
+
+
+def test_nothing_is_shown_before_sign_in(app):
+    app.run()
+    assert [t.value for t in app.title] == ["Nishabdham review"]
+    assert len(app.text_input) == 2 and not app.sidebar.button
+    assert "Jobs" not in texts(app)
+
+
+def test_wrong_password_is_refused(app):
+    sign_in(app, password="open sesame")
+    assert [e.value for e in app.error] == ["wrong password"]
+    assert "Signed in as" not in texts(app) and "reviewer" not in app.session_state
+
+
+def test_sign_in_shows_the_jobs_and_records_the_name(app):
+    sign_in(app, name="  Anu Rao ")
+    assert not app.exception and not app.error
+    assert app.session_state["reviewer"] == "Anu Rao"
+    assert "Signed in as **Anu Rao**" in [m.value for m in app.sidebar.markdown] + [c.value for c in app.sidebar.caption]
+    assert [t.value for t in app.title] == ["Jobs"] and "No jobs yet." in texts(app)
+
+
+def test_without_a_password_it_refuses_to_serve_every_interface(monkeypatch):
+    monkeypatch.delenv("NISHABDHAM_REVIEW_PASSWORD", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60).run()  # AppTest's server.address is "" (every interface)
+    assert any("without authentication" in e.value for e in at.error)
+    assert not at.text_input
+
+
+def test_job_list_shows_state_qa_and_review(app, done_job):
+    sign_in(app)
+    shown = texts(app)
+    for expected in ("kavita", "done", "cue-rules 2", "not reviewed", "0:2"):
+        assert expected in shown
+    assert [b.label for b in app.button if b.key == f"open:{done_job.id}"] == ["Open"]
+
+
+def test_open_a_job_edit_a_cue_tag_it_and_save(app, done_job, tmp_path):
+    sign_in(app)
+    app.button(key=f"open:{done_job.id}").click().run()
+    assert not app.exception, app.exception
+    assert app.query_params.get("job") == done_job.id
+    assert [t.value for t in app.title] == ["kavita"]
+    suffix = f"{done_job.id}:c0001:0"
+    app.text_area(key=f"text:{suffix}").input("కలసపాడు వంతెనపై నుంచి నీరు")
+    app.multiselect(key=f"tags:{suffix}").select("cultural-term")
+    next(b for b in app.button if b.label == "Apply edit").click().run()
+    assert "unsaved edits" in texts(app) and "no unsaved edits" not in texts(app)
+    app.button(key="save").click().run()
+    assert any("Saved version 1" in s.value for s in app.success)
+    store = VersionStore(load_settings().data_dir / "reviews")
+    saved = store.load(done_job.id)
+    assert saved.number == 1 and saved.reviewer == "Anu"
+    assert (saved.cues[0].text, saved.cues[0].tags, saved.cues[0].edited_by) == (
+        "కలసపాడు వంతెనపై నుంచి నీరు", ("cultural-term",), "Anu")
+
+
+def _edit(at: AppTest, job: str, cue: str, text: str) -> None:
+    at.text_area(key=f"text:{job}:{cue}:0").input(text)
+    next(b for b in at.button if b.label == "Apply edit").click().run()
+
+
+def test_two_reviewers_saving_at_once_lose_nothing(app, done_job, monkeypatch):
+    other = AppTest.from_file(APP, default_timeout=60)
+    for at, name in ((app, "Anu"), (other, "Ravi")):
+        sign_in(at, name=name)
+        at.button(key=f"open:{done_job.id}").click().run()
+    app.number_input(key=f"cue-no:{done_job.id}").set_value(1).run()
+    _edit(app, done_job.id, "c0001", "అను సవరణ")
+    other.number_input(key=f"cue-no:{done_job.id}").set_value(2).run()
+    _edit(other, done_job.id, "c0002", "రవి సవరణ")
+    app.button(key="save").click().run()
+    other.button(key="save").click().run()
+    assert any("Anu saved version 1" in w.value for w in other.warning)
+    other.button(key="merge").click().run()
+    assert any("0 place(s)" in m.value for m in other.markdown)
+    other.button(key="use-merge").click().run()
+    other.button(key="save").click().run()
+    assert any("Saved version 2" in s.value for s in other.success)
+    merged = VersionStore(load_settings().data_dir / "reviews").load(done_job.id)
+    assert merged.number == 2 and merged.action == "merge" and merged.merged_from == (0, 1)
+    assert [c.text for c in merged.cues[:2]] == ["అను సవరణ", "రవి సవరణ"]
+    assert [c.edited_by for c in merged.cues[:2]] == ["Anu", "Ravi"]
