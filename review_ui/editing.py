@@ -297,8 +297,10 @@ class EditSession:
         return self.cues != self.saved
 
     def saved_as(self, version: int, cues: Sequence[ReviewCue]) -> "EditSession":
-        """The session after a save: based on the new version, undo kept."""
+        """The session after a save: based on the new version, undo kept (unchanged cues stay the same object)."""
         cues = tuple(cues)
+        if cues == self.cues:
+            cues = self.cues
         return replace(self, base_version=version, cues=cues, saved=cues)
 
 

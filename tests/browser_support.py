@@ -81,12 +81,31 @@ def chromium() -> Iterator:
             browser.close()
 
 
-def wait_for_run(page, timeout_ms: int = 30_000) -> None:
-    """Wait until the app's script has finished its current run."""
+def wait_for_run(page, timeout_ms: int = 30_000, settle_ms: int = 400) -> None:
+    """Wait until the app's script has finished the run an action started.
+
+    Streamlit takes a moment to start the rerun after a click, so first wait
+    ``settle_ms``; where a test knows what the run will show, it waits for that.
+    """
+    page.wait_for_timeout(settle_ms)
+    wait_until_idle(page, timeout_ms)
+
+
+def wait_until_idle(page, timeout_ms: int = 30_000) -> None:
+    """Wait until the app is connected and no script run is going on."""
     page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout_ms)
     page.wait_for_function(
         "() => { const app = document.querySelector(\"[data-testid='stApp']\");"
         " return app && app.getAttribute('data-test-script-state') === 'notRunning'; }",
         timeout=timeout_ms,
     )
-    page.wait_for_timeout(150)  # let the last delta render
+
+
+def sign_in(page, url: str, name: str, password: str) -> None:
+    """Open the app and sign in (the test checks what the page shows next)."""
+    page.goto(url)
+    wait_until_idle(page)
+    page.get_by_role("textbox", name="Your name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_run(page)

@@ -69,17 +69,23 @@ def test_without_a_password_it_refuses_to_serve_every_interface(monkeypatch):
     assert not at.text_input
 
 
+def open_job(at: AppTest, job_id: str) -> AppTest:
+    at.selectbox(key="open-job").select(job_id)
+    return at.button(key="open").click().run()
+
+
 def test_job_list_shows_state_qa_and_review(app, done_job):
     sign_in(app)
-    shown = texts(app)
-    for expected in ("kavita", "done", "cue-rules 2", "not reviewed", "0:2"):
-        assert expected in shown
-    assert [b.label for b in app.button if b.key == f"open:{done_job.id}"] == ["Open"]
+    table = app.dataframe[0].value
+    row = table[table["recording"] == "kavita"].iloc[0]
+    assert (row["state"], row["QA"], row["review"], row["progress"]) == ("done", "cue-rules 2", "not reviewed", 1.0)
+    assert row["audio"].startswith("0:2")
+    assert app.selectbox(key="open-job").options == [f"kavita ({done_job.id})"]
 
 
 def test_open_a_job_edit_a_cue_tag_it_and_save(app, done_job, tmp_path):
     sign_in(app)
-    app.button(key=f"open:{done_job.id}").click().run()
+    open_job(app, done_job.id)
     assert not app.exception, app.exception
     assert app.query_params.get("job") == done_job.id
     assert [t.value for t in app.title] == ["kavita"]
@@ -106,7 +112,7 @@ def test_two_reviewers_saving_at_once_lose_nothing(app, done_job, monkeypatch):
     other = AppTest.from_file(APP, default_timeout=60)
     for at, name in ((app, "Anu"), (other, "Ravi")):
         sign_in(at, name=name)
-        at.button(key=f"open:{done_job.id}").click().run()
+        open_job(at, done_job.id)
     app.number_input(key=f"cue-no:{done_job.id}").set_value(1).run()
     _edit(app, done_job.id, "c0001", "అను సవరణ")
     other.number_input(key=f"cue-no:{done_job.id}").set_value(2).run()

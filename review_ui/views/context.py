@@ -49,5 +49,8 @@ def flash(kind: str, message: str) -> None:
 
 
 def show_flashes() -> None:
+    """Messages in a container that is always there, so the elements below keep their places
+    (an element inserted above them would make the browser draw the table and charts again)."""
+    box = st.container()
     for kind, message in st.session_state.pop("_flash", []):
-        getattr(st, kind)(message)
+        getattr(box, kind)(message)

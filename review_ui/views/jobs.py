@@ -9,12 +9,25 @@ from review_ui.jobs import job_row, review_status
 from review_ui.views.context import PageContext
 
 REFRESH_S = 2.0
+COLUMNS = {
+    "recording": st.column_config.TextColumn("Recording"),
+    "state": st.column_config.TextColumn("State", width="small"),
+    "stage": st.column_config.TextColumn("Stage", width="small"),
+    "progress": st.column_config.ProgressColumn("Progress", min_value=0.0, max_value=1.0, format="percent", width="small"),
+    "audio": st.column_config.TextColumn("Audio", width="small"),
+    "took": st.column_config.TextColumn("Took", width="small"),
+    "QA": st.column_config.TextColumn("QA flags"),
+    "review": st.column_config.TextColumn("Review"),
+    "CER": st.column_config.NumberColumn("CER", format="percent", width="small"),
+    "WER": st.column_config.NumberColumn("WER", format="percent", width="small"),
+    "error": st.column_config.TextColumn("Error"),
+}
 
 
 def render(ctx: PageContext) -> None:
     st.title("Jobs")
     try:
-        jobs = ctx.jobs.list_jobs(limit=200)
+        jobs = ctx.jobs.list_jobs(limit=500)
     except NishabdhamError as exc:
         st.error(str(exc))
         return
@@ -24,29 +37,19 @@ def render(ctx: PageContext) -> None:
         return
     running = any(not j.finished for j in jobs)
     st.fragment(run_every=REFRESH_S if running else None)(_job_table)(ctx, running)
+    done = [j for j in jobs if j.state == "done"]
+    if not done:
+        return
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        names = {j.id: f"{j.stem} ({j.id})" for j in done}
+        chosen = st.selectbox("Review", list(names), format_func=names.get, key="open-job", width=420)
+        if st.button("Open", key="open", type="primary", icon=":material/edit:"):
+            st.switch_page(ctx.pages["review"], query_params={"job": chosen})
 
 
 def _job_table(ctx: PageContext, was_running: bool) -> None:
-    jobs = ctx.jobs.list_jobs(limit=200)
+    jobs = ctx.jobs.list_jobs(limit=500)
     if was_running and all(j.finished for j in jobs):
-        st.rerun()  # the last job finished: stop refreshing
-    header = st.columns([3, 3, 1, 1, 2, 2, 1, 1, 1])
-    for column, title in zip(header, ("Recording", "State", "Audio", "Took", "QA flags", "Review", "CER", "WER", "")):
-        column.markdown(f"**{title}**")
-    for job in jobs:
-        row = job_row(job, review_status(ctx.data_dir, job.id))
-        cells = st.columns([3, 3, 1, 1, 2, 2, 1, 1, 1], vertical_alignment="center")
-        cells[0].write(row["recording"])
-        if job.finished:
-            cells[1].write(row["state"] if not row["error"] else f"{row['state']}: {row['error']}")
-        else:
-            label = f"{row['state']} · {row['stage'] or 'waiting'} · {row['progress']:.0%}"
-            cells[1].progress(min(max(row["progress"], 0.0), 1.0), text=label)
-        cells[2].write(row["audio"])
-        cells[3].write(row["took"])
-        cells[4].write(row["QA"])
-        cells[5].write(row["review"])
-        cells[6].write("" if row["CER"] is None else f"{row['CER']:.1%}")
-        cells[7].write("" if row["WER"] is None else f"{row['WER']:.1%}")
-        if job.state == "done" and cells[8].button("Open", key=f"open:{job.id}", icon=":material/edit:"):
-            st.switch_page(ctx.pages["review"], query_params={"job": job.id})
+        st.rerun()  # the last job finished: stop refreshing, offer it for review
+    rows = [job_row(job, review_status(ctx.data_dir, job.id)) for job in jobs]
+    st.dataframe(rows, column_order=list(COLUMNS), column_config=COLUMNS, hide_index=True, width="stretch")

@@ -6,6 +6,7 @@ import logging
 import time
 from pathlib import Path
 
+import pandas  # noqa: F401  st.data_editor imports it; importing here keeps 0.7 s out of the first review page
 import streamlit as st
 
 from app.errors import NishabdhamError, VersionConflictError
@@ -80,8 +81,10 @@ def render(ctx: PageContext) -> None:
         return
     started = time.perf_counter()
     _header(ctx, recording, session)
-    _conflict_panel(ctx, recording, session)
-    _approval_downloads(recording, session)
+    with st.container():  # always there, so what follows keeps its place in the page
+        _conflict_panel(ctx, recording, session)
+    with st.container():
+        _approval_downloads(recording, session)
     cues = session.cues
     cue_report = _report(ctx, recording, session)
     selected = _selected_index(recording, cues)
@@ -94,21 +97,40 @@ def render(ctx: PageContext) -> None:
 
 def _header(ctx: PageContext, recording: Recording, session: ed.EditSession) -> None:
     st.title(recording.name)
+    st.session_state.pop(f"full-rerun:{recording.job}", None)  # this run redraws everything anyway
+    _toolbar(ctx, recording)
+
+
+@st.fragment
+def _toolbar(ctx: PageContext, recording: Recording) -> None:
+    """State, Save, Undo, Approve, Shift: a save reruns only this part (the table and waveform stay)."""
+    job = recording.job
+    if st.session_state.pop(f"full-rerun:{job}", False):
+        st.rerun(scope="app")
+    session = current(job)
     state = "unsaved edits" if session.dirty else "no unsaved edits"
     st.caption(
-        f"Job {recording.job} · {len(session.cues)} cues · {ed.format_ms(recording.duration_ms)} · "
+        f"Job {job} · {len(session.cues)} cues · {ed.format_ms(recording.duration_ms)} · "
         f"editing version {session.base_version} · {state} · signed in as {ctx.reviewer}"
     )
     cols = st.columns([1, 1, 1, 2, 1, 2], vertical_alignment="bottom")
     cols[0].button("Save", type="primary", on_click=_save, args=(ctx, recording), disabled=not session.dirty, key="save")
-    cols[1].button("Undo", on_click=_undo, args=(recording.job,), disabled=not session.can_undo, key="undo")
+    cols[1].button("Undo", on_click=_refreshing, args=(job, _undo, job), disabled=not session.can_undo, key="undo")
     approvable = not session.dirty and session.base_version > 0
-    cols[2].button("Approve", on_click=_approve, args=(ctx, recording), disabled=not approvable, key="approve",
-                   help="Exports the final subtitles and adds the reviewed cues to the evaluation set.")
-    shift = cols[3].number_input("Shift all cues (ms)", value=0, step=100, key=f"shift:{recording.job}")
-    cols[4].button("Shift", on_click=run_edit, args=(recording.job, ed.shift_all, int(shift), recording.duration_ms),
+    cols[2].button("Approve", on_click=_refreshing, args=(job, _approve, ctx, recording), disabled=not approvable,
+                   key="approve", help="Exports the final subtitles and adds the reviewed cues to the evaluation set.")
+    shift = cols[3].number_input("Shift all cues (ms)", value=0, step=100, key=f"shift:{job}")
+    cols[4].button("Shift", on_click=_refreshing, args=(job, run_edit, job, ed.shift_all, int(shift), recording.duration_ms),
                    disabled=shift == 0, key="shift-all")
-    cols[5].toggle("Worst-flagged first", key=f"worst:{recording.job}")
+    cols[5].toggle("Worst-flagged first", key=f"worst:{job}", on_change=_refreshing, args=(job, lambda: None))
+    for kind, message in st.session_state.pop(f"toolbar-msg:{job}", []):
+        getattr(st, kind)(message)
+
+
+def _refreshing(job: str, action, *args) -> None:
+    """Run a toolbar action that changes more than the toolbar, then redraw the whole page."""
+    action(*args)
+    st.session_state[f"full-rerun:{job}"] = True
 
 
 def _save(ctx: PageContext, recording: Recording) -> None:
@@ -119,18 +141,22 @@ def _save(ctx: PageContext, recording: Recording) -> None:
         version = ctx.versions.save(job, session.cues, session.base_version, ctx.reviewer, merged_from=merged_from)
     except VersionConflictError as exc:
         st.session_state[f"conflict:{job}"] = exc.latest
+        st.session_state[f"full-rerun:{job}"] = True
         flash("warning", str(exc))
         return
     except NishabdhamError as exc:
-        flash("error", str(exc))
+        st.session_state[f"toolbar-msg:{job}"] = [("error", str(exc))]
         return
+    approval = latest_approval(recording.folder)
+    if approval is not None and approval.version == session.base_version:
+        st.session_state[f"full-rerun:{job}"] = True  # the approved version's downloads go away
     update(job, session.saved_as(version.number, version.cues))
-    flash("success", f"Saved version {version.number}.")
+    st.session_state[f"toolbar-msg:{job}"] = [("success", f"Saved version {version.number}.")]
 
 
 def _undo(job: str) -> None:
     try:
-        update(job, st.session_state[session_key(job)].undo())
+        update(job, current(job).undo())
     except NishabdhamError as exc:
         flash("error", str(exc))
 
@@ -194,13 +220,26 @@ def _conflict_panel(ctx: PageContext, recording: Recording, session: ed.EditSess
 # --------------------------------------------------------------------------- table and waveform
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _saved_reports() -> dict:
+    """Reports of saved versions, shared by every session: (job, version) -> (cues, report)."""
+    return {}
+
+
 def _report(ctx: PageContext, recording: Recording, session: ed.EditSession) -> tbl.CueReport:
     """Warnings and flags of the current cues (computed once per change, not once per click)."""
     key = f"report:{recording.job}"
     cached = st.session_state.get(key)
     if cached is not None and cached[0] is session.cues:
         return cached[1]
-    cue_report = tbl.report(session.cues, ctx.settings.rules, recording.transcript.removed)
+    shared = _saved_reports()
+    saved = shared.get((recording.job, session.base_version))
+    if saved is not None and not session.dirty and saved[0] == session.cues:
+        cue_report = saved[1]
+    else:
+        cue_report = tbl.report(session.cues, ctx.settings.rules, recording.transcript.removed)
+        if not session.dirty:
+            shared[(recording.job, session.base_version)] = (session.cues, cue_report)
     st.session_state[key] = (session.cues, cue_report)
     return cue_report
 
@@ -213,17 +252,20 @@ def _selected_index(recording: Recording, cues: tuple) -> int:
 
 
 def _waveform(recording: Recording, cues: tuple, cue_report: tbl.CueReport, selected: int) -> None:
-    peaks = load_peaks(recording.folder)
+    peaks = _peaks(str(recording.folder))
     flagged = set(cue_report.flags)
-    chosen = cues[selected] if cues else None
-    overview = waveform.chart(waveform.overview_envelope(peaks), waveform.cue_bands(cues, flagged, chosen and chosen.id),
-                              height=90, labels=False)
-    st.altair_chart(overview, width="stretch")
+    chosen = cues[selected].id if cues else None
+    whole = waveform.Span(0, max(recording.duration_ms, 1), height=70)
+    st.image(waveform.draw(peaks, whole, cues, flagged, chosen), width="stretch")
     if chosen is not None:
-        lo, hi = max(0, chosen.start_ms - 6000), min(recording.duration_ms, chosen.end_ms + 6000)
-        close = waveform.chart(waveform.window_envelope(peaks, lo, hi), waveform.cue_bands(cues, flagged, chosen.id, lo, hi),
-                               height=170, labels=True)
-        st.altair_chart(close, width="stretch")
+        cue = cues[selected]
+        span = waveform.Span(max(0, cue.start_ms - 6000), min(recording.duration_ms, cue.end_ms + 6000), height=130)
+        st.image(waveform.draw(peaks, span, cues, flagged, chosen, boundaries=True), width="stretch")
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _peaks(folder: str):
+    return load_peaks(folder)
 
 
 def _cue_table(ctx: PageContext, recording: Recording, session: ed.EditSession, cue_report: tbl.CueReport) -> None:

@@ -18,9 +18,12 @@ def current(job: str) -> EditSession:
 
 
 def update(job: str, session: EditSession) -> None:
-    """Store the new working copy; widgets keyed on the revision start again from the new cues."""
-    st.session_state[session_key(job)] = session
-    st.session_state[f"rev:{job}"] = revision(job) + 1
+    """Store the new working copy; when its cues changed, widgets keyed on the revision start again."""
+    key = session_key(job)
+    changed = key not in st.session_state or st.session_state[key].cues is not session.cues
+    st.session_state[key] = session
+    if changed:
+        st.session_state[f"rev:{job}"] = revision(job) + 1
 
 
 def revision(job: str) -> int:
