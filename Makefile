@@ -9,8 +9,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXTRAS := queue,review,test
 # Debian packages: ffmpeg (decoding), redis-server (queue), chromium (browser tests),
-# hunspell-te (Telugu word list), fonts-lohit-telu (Telugu glyphs in the browser).
-APT_PACKAGES := ffmpeg redis-server chromium hunspell-te fonts-lohit-telu
+# hunspell-te (Telugu word list), fonts-lohit-telu (Telugu glyphs in the browser),
+# docker-compose (checks docker/compose.yaml; no Docker engine is needed).
+APT_PACKAGES := ffmpeg redis-server chromium hunspell-te fonts-lohit-telu docker-compose
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help setup system-packages venv model demo test test-fast lint bench clean
@@ -26,6 +27,7 @@ system-packages:
 	@missing=""; \
 	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing="$$missing docker-compose"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	[ -f /usr/share/hunspell/te_IN.dic ] || missing="$$missing hunspell-te"; \
 	fc-list 2>/dev/null | grep -qi telu || missing="$$missing fonts-lohit-telu"; \
@@ -55,6 +57,9 @@ test: setup
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not model and not browser and not queue"
+
+bench: setup
+	$(BIN)/python bench/bench_queue.py
 
 lint: setup
 	$(BIN)/python -m ruff check . || true

@@ -27,6 +27,7 @@ from pydantic_settings import (
 from app.errors import ConfigError
 from pipeline.audio import NormalizeOptions
 from pipeline.model import ModelOptions
+from pipeline.qa import QaOptions
 from pipeline.runner import PipelineOptions
 from pipeline.segment import CueRules, SegmentOptions
 from pipeline.subtitles import FORMATS, WriterOptions
@@ -90,6 +91,7 @@ class Settings(BaseSettings):
     job_timeout_s: int = Field(21600, ge=10, description="Longest time one job may run before it fails (a soft time limit on the task).")
     visibility_timeout_s: int = Field(25200, ge=60, description="Seconds before Redis hands an unacknowledged job to another worker; must exceed job_timeout_s.")
     job_lease_s: int = Field(120, ge=5, description="A running job whose worker gave no sign of life for this long is taken over by another worker.")
+    qa: QaOptions = Field(default_factory=QaOptions, description="What the per-file QA report beside the subtitles flags.")
 
     @field_validator("visibility_timeout_s")
     @classmethod

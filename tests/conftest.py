@@ -74,3 +74,23 @@ def ffmpeg(*args: str) -> None:
 def tone(freq: float, seconds: float, amplitude: float, sample_rate: int = 16000) -> np.ndarray:
     t = np.arange(int(seconds * sample_rate)) / sample_rate
     return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server on a free loopback port for the queue tests, stopped when the session ends."""
+    from tests.queue_support import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def queue(redis_server, tmp_path):
+    """This test's job store, environment and real worker processes (all stopped afterwards)."""
+    from tests.queue_support import QueueHarness
+
+    harness = QueueHarness(redis_server, tmp_path)
+    yield harness
+    harness.stop()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from app.errors import InputError, QueueError
+from app.errors import ConfigError, InputError, QueueError
 from app.settings import load_settings
 from workers.store import DONE, FAILED, QUEUED, RUNNING, JobStore, output_options
 
@@ -196,3 +196,11 @@ def test_an_unreachable_store_is_a_clear_queue_error(tmp_path):
     blocked.write_text("x")
     with pytest.raises(QueueError, match=r"job store at sqlite:///.*failed to open.*NISHABDHAM_DATABASE_URL"):
         JobStore(f"sqlite:///{blocked / 'jobs.sqlite3'}")
+
+
+def test_visibility_timeout_must_exceed_the_job_timeout():
+    settings = load_settings()
+    assert settings.visibility_timeout_s > settings.job_timeout_s + 60
+    assert settings.broker_url == "redis://127.0.0.1:6379/0" and settings.database_url == ""
+    with pytest.raises(ConfigError, match=r"NISHABDHAM_VISIBILITY_TIMEOUT_S: .*must exceed job_timeout_s \(3600\)"):
+        load_settings(job_timeout_s=3600, visibility_timeout_s=3000)

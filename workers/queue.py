@@ -8,7 +8,8 @@ job is and where it stands lives in the job store (:mod:`workers.store`).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from app.errors import QueueError
 

@@ -36,274 +36,42 @@ API for the CLI and the review UI::
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import socket
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Literal
-from weakref import WeakSet
+from typing import TYPE_CHECKING, Any
 
-from app.errors import InputError, QueueError
+from app.errors import QueueError
+from workers.db import database_url, make_engine, tables
+from workers.jobs import (
+    DONE,
+    FAILED,
+    LOST,
+    QUEUED,
+    RUNNING,
+    STATES,
+    Attempt,
+    Claim,
+    Job,
+    claim_is_lost,
+    file_sha256,
+    job_identity,
+    now_ms,
+    output_options,
+    settings_sha256,
+)
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Connection
 
     from app.settings import Settings
 
+__all__ = ["DONE", "FAILED", "QUEUED", "RUNNING", "STATES", "Attempt", "Claim", "Job", "JobStore", "output_options"]
+
 log = logging.getLogger(__name__)
-
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-STATES = (QUEUED, RUNNING, DONE, FAILED)
-FINISHED = (DONE, FAILED)
-LOST = "the worker running it was lost (killed, crashed or out of memory)"
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """One recording to subtitle with one set of settings, and what became of it.
-
-    Times are milliseconds since the epoch (``*_ms``), durations milliseconds.
-    ``outputs`` are the paths written (the JSON transcript last), ``qa`` the
-    summary of the QA report (see :func:`pipeline.qa.summary`).
-    """
-
-    id: str
-    source: str
-    out_dir: str
-    stem: str
-    audio_sha256: str
-    settings_hash: str
-    options: dict[str, Any] = field(default_factory=dict)
-    state: str = QUEUED
-    stage: str = ""
-    progress: float = 0.0
-    attempts: int = 0
-    worker: str = ""
-    error: str = ""
-    error_code: str = ""
-    audio_ms: int | None = None
-    created_ms: int = 0
-    started_ms: int | None = None
-    finished_ms: int | None = None
-    heartbeat_ms: int | None = None
-    outputs: tuple[str, ...] = ()
-    qa: dict[str, Any] = field(default_factory=dict)
-    timings_ms: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def finished(self) -> bool:
-        return self.state in FINISHED
-
-    @property
-    def elapsed_ms(self) -> int | None:
-        """How long the last attempt ran (so far, while running)."""
-        if self.started_ms is None:
-            return None
-        return (self.finished_ms if self.finished_ms is not None else now_ms()) - self.started_ms
-
-    @property
-    def transcript_path(self) -> Path | None:
-        """The JSON transcript of a finished job (the review UI opens this)."""
-        return self._output(".json") if self.state == DONE else None
-
-    @property
-    def qa_path(self) -> Path | None:
-        return self._output(".qa.json") if self.state == DONE else None
-
-    def _output(self, suffix: str) -> Path | None:
-        name = self.stem + suffix
-        return next((Path(p) for p in self.outputs if Path(p).name == name), None)
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One try at a job by one worker process."""
-
-    job_id: str
-    number: int
-    worker: str
-    started_ms: int
-    finished_ms: int | None
-    outcome: str
-    """``running``, ``done``, ``failed``, ``retry`` (an error worth another try) or ``lost``."""
-    error: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """What a worker got when it asked to run a job."""
-
-    outcome: Literal["claimed", "finished", "busy", "gave-up", "unknown"]
-    job: Job | None
-
-
-# --------------------------------------------------------------------------- identity
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (the audio part of a job's identity)."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror or exc})", path=path) from exc
-    return digest.hexdigest()
-
-
-def settings_sha256(options: dict[str, Any]) -> str:
-    """SHA-256 of the output-affecting settings, canonically serialized."""
-    text = json.dumps(options, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def job_id(audio_sha256: str, settings_hash: str) -> str:
-    """The job's id: readable prefixes of both hashes (same audio, same settings -> same job)."""
-    return f"{audio_sha256[:16]}-{settings_hash[:8]}"
-
-
-def output_options(settings: Settings) -> dict[str, Any]:
-    """The settings that go with a job: those that change its output."""
-    return settings.pipeline_options().output_settings()
-
-
-def worker_name() -> str:
-    """``host:pid`` of this process: who holds a claim."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def claim_is_lost(job: Job, now: int, lease_ms: int) -> bool:
-    """True when the worker that claimed ``job`` is known dead or silent past the lease."""
-    host, _, pid = job.worker.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid)):
-        return True
-    return job.heartbeat_ms is None or now - job.heartbeat_ms > lease_ms
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state not in ("Z", "X")  # a zombie has finished; it only waits to be reaped
-    except (OSError, IndexError):
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-# --------------------------------------------------------------------------- schema
-
-
-def _tables():
-    from sqlalchemy import JSON, BigInteger, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text
-
-    metadata = MetaData()
-    jobs = Table(
-        "jobs",
-        metadata,
-        Column("id", String(64), primary_key=True),
-        Column("source", Text, nullable=False),
-        Column("out_dir", Text, nullable=False),
-        Column("stem", Text, nullable=False),
-        Column("audio_sha256", String(64), nullable=False, index=True),
-        Column("settings_hash", String(64), nullable=False),
-        Column("options", JSON, nullable=False),
-        Column("state", String(16), nullable=False, index=True),
-        Column("stage", String(32), nullable=False, default=""),
-        Column("progress", Float, nullable=False, default=0.0),
-        Column("attempts", Integer, nullable=False, default=0),
-        Column("worker", String(255), nullable=False, default=""),
-        Column("error", Text, nullable=False, default=""),
-        Column("error_code", String(32), nullable=False, default=""),
-        Column("audio_ms", BigInteger),
-        Column("created_ms", BigInteger, nullable=False, index=True),
-        Column("started_ms", BigInteger),
-        Column("finished_ms", BigInteger),
-        Column("heartbeat_ms", BigInteger),
-        Column("outputs", JSON, nullable=False, default=list),
-        Column("qa", JSON, nullable=False, default=dict),
-        Column("timings_ms", JSON, nullable=False, default=dict),
-    )
-    attempts = Table(
-        "attempts",
-        metadata,
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("job_id", String(64), ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False, index=True),
-        Column("number", Integer, nullable=False),
-        Column("worker", String(255), nullable=False),
-        Column("started_ms", BigInteger, nullable=False),
-        Column("finished_ms", BigInteger),
-        Column("outcome", String(16), nullable=False),
-        Column("error", Text, nullable=False, default=""),
-    )
-    return metadata, jobs, attempts
-
-
-def database_url(settings: Settings) -> str:
-    """The store's SQLAlchemy URL: the setting, or SQLite in the data directory."""
-    if settings.database_url:
-        return settings.database_url
-    data_dir = Path(settings.data_dir)
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise QueueError(f"cannot create the data directory ({exc.strerror or exc})", path=data_dir) from exc
-    return f"sqlite:///{data_dir / 'jobs.sqlite3'}"
-
-
-_ENGINES: WeakSet = WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for engine in list(_ENGINES):  # never share a pooled connection with the parent
-        engine.dispose(close=False)
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _engine(url: str) -> Engine:
-    from sqlalchemy import create_engine, event
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_pre_ping=True)
-    else:
-        engine = create_engine(url, connect_args={"timeout": 60})
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection, record) -> None:
-            dbapi_connection.isolation_level = None  # we send BEGIN ourselves, below
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout = 60000")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(connection) -> None:
-            # Take the write lock at the start: a read-then-write transaction can then never
-            # fail half-way because another process wrote in between.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    _ENGINES.add(engine)
-    return engine
 
 
 # --------------------------------------------------------------------------- the store
@@ -317,9 +85,9 @@ class JobStore:
 
         self.url = url
         self.shown_url = make_url(url).render_as_string(hide_password=True)
-        self.metadata, self.jobs, self.attempt_rows = _tables()
+        self.metadata, self.jobs, self.attempt_rows = tables()
         with self._errors("open"):
-            self.engine = _engine(url)
+            self.engine = make_engine(url)
             self._create_tables()
 
     @classmethod
@@ -353,7 +121,7 @@ class JobStore:
         audio = audio_sha256 or file_sha256(path)
         settings_hash = settings_sha256(options)
         new = Job(
-            id=job_id(audio, settings_hash),
+            id=job_identity(audio, settings_hash),
             source=str(path.resolve()),
             out_dir=str(Path(out_dir).resolve()),
             stem=stem or path.stem or "recording",
@@ -499,10 +267,18 @@ class JobStore:
 
     def retry_failed(self, ids: Iterable[str] | None = None) -> list[str]:
         """Give failed jobs a fresh set of attempts; returns their ids (now ``queued``)."""
+        return self._reopen(self.list_jobs(states=[FAILED], ids=ids), error="", error_code="")
+
+    def reopen_missing(self, ids: Iterable[str] | None = None) -> list[str]:
+        """Put done jobs whose output files are gone back to ``queued``; returns their ids."""
+        gone = [j for j in self.list_jobs(states=[DONE], ids=ids) if not all(Path(p).is_file() for p in j.outputs)]
+        return self._reopen(gone, outputs=[])
+
+    def _reopen(self, jobs: list[Job], **changes: Any) -> list[str]:
         moved = []
-        for job in self.list_jobs(states=[FAILED], ids=ids):
-            with self._transaction("retry a job") as conn:
-                if self._swap(conn, job, state=QUEUED, attempts=0, error="", error_code="", finished_ms=None):
+        for job in jobs:
+            with self._transaction("reopen a job") as conn:
+                if self._swap(conn, job, state=QUEUED, attempts=0, finished_ms=None, **changes):
                     moved.append(job.id)
         return moved
 
