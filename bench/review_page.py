@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import chromium, review_server, sign_in, wait_until_idle  # noqa: E402
+from tests.browser_support import chromium, go_to, review_server, sign_in, wait_until_idle  # noqa: E402
 from tests.conftest import DEV_DATA  # noqa: E402
 from tests.review_support import finished_job, synthetic_reading  # noqa: E402
 
@@ -79,7 +79,7 @@ def browser(job, env: dict, runs: int, log: Path) -> dict:
 
 def _measure(page, job, runs: int, opens: list, saves: list, confirmed: list) -> None:
     for run in range(runs):
-        page.get_by_role("link", name="Jobs").click()
+        go_to(page, "Jobs")
         page.locator(".st-key-open button").wait_for()
         wait_until_idle(page)
         started = time.perf_counter()

@@ -24,7 +24,7 @@ WAVE = (68, 68, 68)
 BAND = {"cue": (222, 232, 252), "flagged": (253, 226, 200), "selected": (190, 203, 245)}
 MARKER = (31, 63, 191)
 START, END, TEXT, AXIS = (42, 157, 58), (214, 40, 40), (40, 40, 90), (120, 120, 120)
-AXIS_PX = 16
+AXIS_PX = 18
 _STEPS_S = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800)
 
 
@@ -34,7 +34,7 @@ class Span:
 
     start_ms: int
     end_ms: int
-    width: int = 1600
+    width: int = 1200
     height: int = 110
 
     def x(self, ms: float) -> int:
@@ -93,7 +93,7 @@ def draw(
             pen.line([(a, 0), (a, wave_h)], fill=START, width=2)
             for y in range(0, wave_h, 8):
                 pen.line([(b, y), (b, min(y + 4, wave_h))], fill=END, width=2)
-            pen.text((a + 4, 2), str(n), fill=TEXT, font=_font(13))
+            pen.text((a + 4, 2), str(n), fill=TEXT, font=_font(14))
     _axis(pen, span)
     return image
 
@@ -106,7 +106,7 @@ def _axis(pen, span: Span) -> None:
         x = span.x(t * 1000)
         pen.line([(x, span.height - AXIS_PX), (x, span.height - AXIS_PX + 4)], fill=AXIS)
         label = f"{int(t // 60)}:{t % 60:04.1f}" if step < 1 else f"{int(t // 60)}:{int(t % 60):02d}"
-        pen.text((min(x + 2, span.width - 40), span.height - AXIS_PX + 2), label, fill=AXIS, font=_font(11))
+        pen.text((min(x + 2, span.width - 40), span.height - AXIS_PX + 2), label, fill=AXIS, font=_font(13))
 
 
 def _font(size: int):

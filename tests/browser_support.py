@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,18 +14,14 @@ from typing import Iterator
 
 import pytest
 
+from tests.queue_support import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("NISHABDHAM_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -108,4 +103,10 @@ def sign_in(page, url: str, name: str, password: str) -> None:
     page.get_by_role("textbox", name="Your name").fill(name)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    wait_for_run(page)
+
+
+def go_to(page, title: str) -> None:
+    """Follow the sidebar's link to a page and wait for it."""
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=title).click()
     wait_for_run(page)

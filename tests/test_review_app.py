@@ -129,3 +129,21 @@ def test_two_reviewers_saving_at_once_lose_nothing(app, done_job, monkeypatch):
     assert merged.number == 2 and merged.action == "merge" and merged.merged_from == (0, 1)
     assert [c.text for c in merged.cues[:2]] == ["అను సవరణ", "రవి సవరణ"]
     assert [c.edited_by for c in merged.cues[:2]] == ["Anu", "Ravi"]
+
+
+def test_oidc_sign_in_offers_the_identity_provider_and_no_password(monkeypatch):
+    monkeypatch.setenv("NISHABDHAM_REVIEW_OIDC", "true")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "nishabdham", "client_secret": "s", "server_metadata_url": "https://idp.example/.well-known"}
+    at.run()
+    assert not at.exception and not at.error
+    assert [b.label for b in at.button] == ["Sign in"] and not at.text_input
+    assert "Jobs" not in texts(at)
+
+
+def test_oidc_without_its_secrets_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("NISHABDHAM_REVIEW_OIDC", "true")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert any("[auth] section" in e.value for e in at.error)
+    assert not at.button and not at.text_input

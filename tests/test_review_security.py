@@ -113,3 +113,19 @@ def test_a_stream_longer_than_it_claimed_is_cut_off_and_removed(tmp_path):
 def test_other_refusals(tmp_path, name, size, message):
     with pytest.raises(UploadError, match=message):
         save_upload(tmp_path, name, b"x" * size, size, limit_mb=1)
+
+
+def test_review_command_refuses_a_public_address_without_authentication(capsys):
+    from app.cli import main
+
+    assert main(["review", "--address", "0.0.0.0", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "refusing to serve the review UI on 0.0.0.0 without authentication" in err
+
+
+def test_review_command_passes_the_upload_limit_to_streamlit():
+    from app.cli.review import APP, streamlit_command
+
+    command = streamlit_command(APP, 8600, "127.0.0.1", 42)
+    assert APP.is_file() and command[command.index("--server.maxUploadSize") + 1] == "42"
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"

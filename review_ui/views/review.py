@@ -255,11 +255,11 @@ def _waveform(recording: Recording, cues: tuple, cue_report: tbl.CueReport, sele
     peaks = _peaks(str(recording.folder))
     flagged = set(cue_report.flags)
     chosen = cues[selected].id if cues else None
-    whole = waveform.Span(0, max(recording.duration_ms, 1), height=70)
+    whole = waveform.Span(0, max(recording.duration_ms, 1), height=64)
     st.image(waveform.draw(peaks, whole, cues, flagged, chosen), width="stretch")
     if chosen is not None:
         cue = cues[selected]
-        span = waveform.Span(max(0, cue.start_ms - 6000), min(recording.duration_ms, cue.end_ms + 6000), height=130)
+        span = waveform.Span(max(0, cue.start_ms - 6000), min(recording.duration_ms, cue.end_ms + 6000), height=120)
         st.image(waveform.draw(peaks, span, cues, flagged, chosen, boundaries=True), width="stretch")
 
 
@@ -277,7 +277,7 @@ def _cue_table(ctx: PageContext, recording: Recording, session: ed.EditSession, 
     st.data_editor(
         rows,
         key=key,
-        height=460,
+        height=min(460, 36 * (len(rows) + 1) + 3),
         hide_index=True,
         column_order=tbl.COLUMNS,
         disabled=[c for c in tbl.COLUMNS if c not in tbl.EDITABLE],
@@ -287,10 +287,10 @@ def _cue_table(ctx: PageContext, recording: Recording, session: ed.EditSession, 
             "#": st.column_config.NumberColumn(width=45),
             "start": st.column_config.TextColumn(width=95),
             "end": st.column_config.TextColumn(width=95),
-            "line 1": st.column_config.TextColumn(width="medium"),
-            "line 2": st.column_config.TextColumn(width="medium"),
+            "line 1": st.column_config.TextColumn(width=260),
+            "line 2": st.column_config.TextColumn(width=230),
             "speaker": st.column_config.TextColumn(width=80),
-            "QA": st.column_config.TextColumn("QA flag", width="small"),
+            "QA": st.column_config.TextColumn("QA flag", width=130),
             "tags": st.column_config.MultiselectColumn("tags", options=cue_panel.TAGS, width="medium"),
             "machine": st.column_config.TextColumn("machine (if different)", width="medium"),
         },

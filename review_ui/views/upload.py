@@ -13,11 +13,22 @@ from review_ui.views.context import PageContext, flash
 
 log = logging.getLogger(__name__)
 
+#: Streamlit states why it refused a file (too large, wrong type) only to screen readers and in a
+#: tooltip; this shows that statement in the file's row, in red, for everyone.
+_SHOW_REFUSALS = """<style>
+[data-testid="stFileUploader"] [role="alert"] {
+  position: static !important; width: auto !important; height: auto !important; margin: 0 0 0 .5rem !important;
+  clip: auto !important; clip-path: none !important; overflow: visible !important; white-space: normal !important;
+  color: #c62828; font-size: .85rem;
+}
+</style>"""
+
 
 def render(ctx: PageContext) -> None:
     st.title("Upload recordings")
     limit = ctx.settings.review_max_upload_mb
     st.caption(f"Audio or video files up to {limit} MB each. Each becomes a job; follow it on the Jobs page.")
+    st.html(_SHOW_REFUSALS)
     generation = st.session_state.setdefault("upload-generation", 0)
     files = st.file_uploader(
         "Recordings",
