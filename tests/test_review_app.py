@@ -147,3 +147,49 @@ def test_oidc_without_its_secrets_is_a_clear_error(monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert any("[auth] section" in e.value for e in at.error)
     assert not at.button and not at.text_input
+
+
+def test_split_undo_and_add_a_glossary_term_from_the_page(app, done_job):
+    sign_in(app)
+    open_job(app, done_job.id)
+    job = done_job.id
+    before = len(app.data_editor[0].value)
+    app.selectbox(key=f"split-at:{job}:c0001:0").select(2)
+    app.button(key=f"split:{job}:c0001:0").click().run()
+    assert len(app.data_editor[0].value) == before + 1
+    assert app.data_editor[0].value.iloc[0]["line 1"] == "కలసపాడు బ్రిడ్జిపై"
+    app.button(key="undo").click().run()
+    assert len(app.data_editor[0].value) == before and "no unsaved edits" in texts(app)
+
+    suffix = f"{job}:c0001:2"
+    form = next(t for t in app.text_input if t.label == "Term (Telugu)")
+    assert form.value == ""  # the reviewer has not changed a word yet
+    form.input("కలసపాడు")
+    next(t for t in app.text_input if t.label == "Misheard as (comma-separated)").input("Kalasapadu")
+    next(b for b in app.button if b.label == "Add to glossary").click().run()
+    glossary = (load_settings().data_dir / "glossary.toml").read_text(encoding="utf-8")
+    assert 'telugu = "కలసపాడు"' in glossary and 'variants = ["Kalasapadu"]' in glossary and "# added by Anu" in glossary
+    assert any("Added కలసపాడు to the glossary" in s.value for s in app.success), suffix
+
+
+def test_a_recording_without_speech_opens_with_nothing_to_edit(app, tmp_path):
+    from app.types import Transcript, dumps
+    from tests.conftest import write_wav
+
+    audio = write_wav(tmp_path / "silence.wav", __import__("numpy").zeros(16000 * 3, dtype="float32"))
+    transcript = tmp_path / "silence.json"
+    transcript.write_text(dumps(Transcript("silence.wav", 3000, "te", 0.0, "test")), encoding="utf-8")
+    job = finished_job(load_settings(), audio, transcript)
+    sign_in(app)
+    open_job(app, job.id)
+    assert not app.exception, app.exception
+    assert [t.value for t in app.title] == ["silence"] and "0 cues" in texts(app)
+
+
+def test_shift_all_cues_from_the_toolbar(app, done_job):
+    sign_in(app)
+    open_job(app, done_job.id)
+    first = app.data_editor[0].value.iloc[0]["start"]
+    app.number_input(key=f"shift:{done_job.id}").set_value(250).run()
+    app.button(key="shift-all").click().run()
+    assert app.data_editor[0].value.iloc[0]["start"] == "0:00:00.400" and first == "0:00:00.150"

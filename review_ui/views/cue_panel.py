@@ -84,13 +84,13 @@ def _split_and_merge(recording: Recording, session: ed.EditSession, index: int, 
     words = cue.text.split()
     left, right = st.columns(2, vertical_alignment="bottom")
     if len(words) > 1:
-        at = left.selectbox(
+        left.selectbox(
             "Split before word",
             range(1, len(words)),
             format_func=lambda k: f"{k + 1}: {words[k]}",
             key=f"split-at:{suffix}",
         )
-        left.button("Split", on_click=run_edit, args=(recording.job, ed.split_cue, cue.id, at, gap_ms), key=f"split:{suffix}")
+        left.button("Split", on_click=_split, args=(recording.job, cue.id, f"split-at:{suffix}", gap_ms), key=f"split:{suffix}")
     right.button(
         "Merge with next",
         on_click=run_edit,
@@ -98,6 +98,11 @@ def _split_and_merge(recording: Recording, session: ed.EditSession, index: int, 
         disabled=index + 1 >= len(session.cues),
         key=f"merge-next:{suffix}",
     )
+
+
+def _split(job: str, cue_id: str, word_key: str, gap_ms: int) -> None:
+    """Split at the word chosen now (read when the button is pressed, not when it was drawn)."""
+    run_edit(job, ed.split_cue, cue_id, int(st.session_state[word_key]), gap_ms)
 
 
 def _glossary_form(ctx: PageContext, recording: Recording, cue: ed.ReviewCue, suffix: str) -> None:

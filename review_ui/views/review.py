@@ -120,7 +120,7 @@ def _toolbar(ctx: PageContext, recording: Recording) -> None:
     cols[2].button("Approve", on_click=_refreshing, args=(job, _approve, ctx, recording), disabled=not approvable,
                    key="approve", help="Exports the final subtitles and adds the reviewed cues to the evaluation set.")
     shift = cols[3].number_input("Shift all cues (ms)", value=0, step=100, key=f"shift:{job}")
-    cols[4].button("Shift", on_click=_refreshing, args=(job, run_edit, job, ed.shift_all, int(shift), recording.duration_ms),
+    cols[4].button("Shift", on_click=_refreshing, args=(job, _shift, job, f"shift:{job}", recording.duration_ms),
                    disabled=shift == 0, key="shift-all")
     cols[5].toggle("Worst-flagged first", key=f"worst:{job}", on_change=_refreshing, args=(job, lambda: None))
     for kind, message in st.session_state.pop(f"toolbar-msg:{job}", []):
@@ -152,6 +152,11 @@ def _save(ctx: PageContext, recording: Recording) -> None:
         st.session_state[f"full-rerun:{job}"] = True  # the approved version's downloads go away
     update(job, session.saved_as(version.number, version.cues))
     st.session_state[f"toolbar-msg:{job}"] = [("success", f"Saved version {version.number}.")]
+
+
+def _shift(job: str, amount_key: str, duration_ms: int) -> None:
+    """Shift by the amount in the box now (read when the button is pressed, not when it was drawn)."""
+    run_edit(job, ed.shift_all, int(st.session_state[amount_key]), duration_ms)
 
 
 def _undo(job: str) -> None:
