@@ -7,14 +7,13 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXTRAS := queue,review,test
+EXTRAS := queue,review,test,eval
 # Debian packages: ffmpeg (decoding), redis-server (queue), chromium (browser tests),
-# hunspell-te (Telugu word list), fonts-lohit-telu (Telugu glyphs in the browser),
+# hunspell-te and tesseract-ocr-tel (Telugu word lists), fonts-lohit-telu (Telugu glyphs in the browser),
 # docker-compose (checks docker/compose.yaml; no Docker engine is needed).
-APT_PACKAGES := ffmpeg redis-server chromium hunspell-te fonts-lohit-telu docker-compose
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup system-packages venv model demo test test-fast lint bench clean
+.PHONY: help setup system-packages venv model demo test test-fast lint bench clean eval-dev eval-dev-baseline
 
 help:
 	@echo "make demo    - set up everything, then subtitle a bundled sample"
@@ -30,6 +29,8 @@ system-packages:
 	command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing="$$missing docker-compose"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	[ -f /usr/share/hunspell/te_IN.dic ] || missing="$$missing hunspell-te"; \
+	[ -f /usr/share/tesseract-ocr/5/tessdata/tel.traineddata ] || missing="$$missing tesseract-ocr-tel"; \
+	command -v dawg2wordlist >/dev/null || missing="$$missing tesseract-ocr"; \
 	fc-list 2>/dev/null | grep -qi telu || missing="$$missing fonts-lohit-telu"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -64,6 +65,20 @@ bench: setup
 
 lint: setup
 	$(BIN)/python -m ruff check . || true
+
+# Regression guard: score the dev set and fail when CER or WER are worse than the committed
+# baseline by more than the tolerance (pipeline/eval_compare.py TOLERANCE). The test suite runs
+# the same check (tests/test_eval_dev.py), so `make test` fails on a regression too.
+DEV_DATA ?= ../shared/data/dev
+eval-dev: setup
+	mkdir -p test-artifacts
+	NISHABDHAM_DEV_DATA=$(abspath $(DEV_DATA)) $(BIN)/nishabdham eval --dev --baseline eval/baseline-dev.json \
+	  --json test-artifacts/eval-dev.json --html test-artifacts/eval-dev.html
+
+# Regenerate the baseline, only together with the change that explains the new numbers.
+eval-dev-baseline: setup
+	NISHABDHAM_DEV_DATA=$(abspath $(DEV_DATA)) $(BIN)/nishabdham eval --dev --no-history --label baseline \
+	  --json eval/baseline-dev.json
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache test-artifacts

@@ -82,6 +82,12 @@ class QueueError(NishabdhamError):
     code = "queue"
 
 
+class ManifestError(InputError):
+    """An evaluation-set manifest cannot be read at all (missing, not UTF-8 text)."""
+
+    code = "manifest"
+
+
 class ReviewError(NishabdhamError):
     """A review edit, version or approval cannot be done as asked."""
 

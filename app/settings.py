@@ -26,6 +26,7 @@ from pydantic_settings import (
 
 from app.errors import ConfigError
 from pipeline.audio import NormalizeOptions
+from pipeline.codeswitch import CodeSwitchOptions
 from pipeline.model import ModelOptions
 from pipeline.qa import QaOptions
 from pipeline.runner import PipelineOptions
@@ -82,6 +83,7 @@ class Settings(BaseSettings):
     vad: VadOptions = Field(default_factory=VadOptions, description="Voice-activity detection and windows.")
     decode: TranscribeOptions = Field(default_factory=TranscribeOptions, description="Whisper decoding.")
     rules: CueRules = Field(default_factory=CueRules, description="Subtitle rule profile.")
+    codeswitch: CodeSwitchOptions = Field(default_factory=CodeSwitchOptions, description="Code-switch post-processing: strategy, English-word policy, glossary, hallucination guard.")
 
     # --- queue and job store (`nishabdham batch`, `worker`, `jobs`) -------------------
     broker_url: str = Field("redis://127.0.0.1:6379/0", description="Celery broker (Redis) that every worker and `nishabdham batch` share.")
@@ -147,10 +149,20 @@ class Settings(BaseSettings):
             model=self.model_options(),
             normalize=self.normalize,
             transcribe=replace(self.decode, language=self.language, vad=self.vad),
+            codeswitch=replace(self.codeswitch, glossary_files=(*self.codeswitch.glossary_files, *self._user_glossary())),
             segment=SegmentOptions(rules=self.rules),
             writer=WriterOptions(formats=self.formats),
             second_line=self.second_line,
         )
+
+
+    def user_glossary_path(self) -> Path:
+        """The organisation's own glossary (reviewers' additions go here)."""
+        return Path(self.data_dir) / "glossary.toml"
+
+    def _user_glossary(self) -> tuple[str, ...]:
+        path = self.user_glossary_path()
+        return (str(path),) if path.is_file() else ()
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:

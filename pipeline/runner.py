@@ -1,26 +1,38 @@
 """The pipeline for one recording: normalize, transcribe, post-process, segment, write.
 
-:class:`Pipeline` holds the model (loaded once, on first need) and the options
-of every stage, so the CLI, a worker process and the evaluation all run
-exactly the same code over many recordings.
+:class:`Pipeline` holds the model and the code-switch resources (loaded once,
+on first need) and the options of every stage, so the CLI, a worker process
+and the evaluation all run exactly the same code over many recordings.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from app.types import Transcript, to_jsonable
-from pipeline.audio import NormalizeOptions, load_audio, with_speech
+from app.types import Cue, Segment, Transcript, Word, to_jsonable
+from pipeline.audio import Audio, NormalizeOptions, load_audio, with_speech
+from pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
 from pipeline.model import LoadedModel, ModelOptions, load_model
 from pipeline.progress import JobProgress, Progress, null_progress
 from pipeline.segment import SegmentOptions, build_cues
 from pipeline.subtitles import WriterOptions, write_outputs
-from pipeline.transcribe import TranscribeOptions, transcribe
+from pipeline.transcribe import (
+    Decoding,
+    DecodeRequest,
+    TranscribeOptions,
+    decode_window,
+    detect_languages,
+    latin_only_tokens,
+    transcribe,
+)
+from pipeline.vad import Window
 
 log = logging.getLogger(__name__)
+
+SECOND_LINES = ("translit", "translation", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +42,11 @@ class PipelineOptions:
     model: ModelOptions = field(default_factory=ModelOptions)
     normalize: NormalizeOptions = field(default_factory=NormalizeOptions)
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
+    codeswitch: CodeSwitchOptions = field(default_factory=CodeSwitchOptions)
     segment: SegmentOptions = field(default_factory=SegmentOptions)
     writer: WriterOptions = field(default_factory=WriterOptions)
-    second_line: str = "none"
-    """``translit`` (ISO 15919 transliteration), ``translation`` (English), or ``none``."""
+    second_line: str = "translit"
+    """``translit`` (ISO 15919 transliteration), ``translation`` (English, from Whisper's translate task), or ``none``."""
 
     def output_settings(self) -> dict:
         """The settings that change the output (hashed to identify a job)."""
@@ -44,11 +57,13 @@ class PipelineOptions:
 
 
 class Pipeline:
-    """Runs the stages for one recording at a time, loading the model once."""
+    """Runs the stages for one recording at a time, loading the model and word list once."""
 
     def __init__(self, options: PipelineOptions = PipelineOptions(), model: LoadedModel | None = None) -> None:
         self.options = options
         self._model = model
+        self._latin_only: tuple[int, ...] | None = None
+        self.codeswitch = CodeSwitcher(options.codeswitch, options.model.models_dir)
 
     @property
     def model(self) -> LoadedModel:
@@ -66,31 +81,20 @@ class Pipeline:
             audio = load_audio(path, opts.normalize)
         progress("normalize", 1.0)
         with clock("transcribe"):
-            decoding = transcribe(lambda: self.model, audio, opts.transcribe, progress)
+            decoding = transcribe(lambda: self.model, audio, opts.transcribe, progress, self._plan)
         audio = with_speech(audio, decoding.speech_ms)
-        segments = decoding.segments
+        with clock("codeswitch"):
+            segments, removed = self.codeswitch.process(
+                decoding.segments, decoding.regions, decoding.language, _Redecoder(self, audio)
+            )
         progress("codeswitch", 1.0)
         with clock("segment"):
-            words = [w for s in segments for w in s.words]
-            cues = build_cues(words, opts.segment.rules, audio.duration_ms)
+            cues = self._cues(segments, audio)
+        if opts.second_line == "translation" and cues:
+            with clock("translate"):
+                cues = attach_translation(cues, self._translate(audio, decoding))
         progress("segment", 1.0)
-        warnings = list(audio.warnings)
-        if not cues:
-            why = "the recording is silent" if audio.report.input_loudness_lufs is None else "no speech detected"
-            warnings.append(f"no speech found ({why}): the subtitles are empty")
-        return Transcript(
-            source=str(path),
-            duration_ms=audio.duration_ms,
-            language=decoding.language,
-            language_probability=round(decoding.language_probability, 4),
-            model=self._model.name if self._model else opts.model.model,
-            settings={**opts.output_settings(), "model_info": self._model.describe() if self._model else {}},
-            audio=audio.report,
-            segments=tuple(segments),
-            cues=tuple(cues),
-            warnings=tuple(warnings),
-            timings_ms=timings,
-        )
+        return self._transcript(path, audio, decoding, segments, cues, removed, timings)
 
     def run_to_files(
         self, path: str | Path, out_dir: str | Path, stem: str | None = None, progress: Progress = null_progress
@@ -104,6 +108,113 @@ class Pipeline:
         progress("write", 1.0)
         log.info("wrote %d files for %s in %.2f s", len(written), path, time.perf_counter() - started)
         return transcript, written
+
+    # ------------------------------------------------------------------ stages
+
+    def _plan(self, window: Window, language: str) -> DecodeRequest:
+        t = self.options.transcribe
+        base = DecodeRequest(language, t.initial_prompt, t.hotwords, t.task, "native")
+        return self.codeswitch.planner(self.model.name, base)(window, language)
+
+    def latin_only_tokens(self) -> tuple[int, ...]:
+        if self._latin_only is None:
+            self._latin_only = latin_only_tokens(self.model)
+        return self._latin_only
+
+    def _cues(self, segments: list[Segment], audio: Audio) -> list[Cue]:
+        words = [w for s in segments for w in s.words]
+        mode = self.options.second_line
+        second = second_line if mode == "translit" else (lambda text: "") if mode == "translation" else None
+        return build_cues(words, self.options.segment.rules, audio.duration_ms, second)
+
+    def _translate(self, audio: Audio, decoding: Decoding) -> list[Word]:
+        """English words with times, from Whisper's translate task over the same windows."""
+        t = self.options.transcribe
+        language = decoding.language if decoding.language not in ("", "auto", "en") else "te"
+        request = DecodeRequest(language, "", "", "translate", "translate")
+        words: list[Word] = []
+        for window in decoding.windows:
+            for segment in decode_window(self.model, audio, window, request, t):
+                words.extend(segment.words)
+        return words
+
+    def _transcript(self, path, audio, decoding, segments, cues, removed, timings) -> Transcript:
+        warnings = list(audio.warnings)
+        if not cues:
+            why = "the recording is silent" if audio.report.input_loudness_lufs is None else "no speech detected"
+            warnings.append(f"no speech found ({why}): the subtitles are empty")
+        opts = self.options
+        return Transcript(
+            source=str(path),
+            duration_ms=audio.duration_ms,
+            language=_recording_language(segments, decoding.language),
+            language_probability=round(decoding.language_probability, 4),
+            model=self._model.name if self._model else opts.model.model,
+            settings={**opts.output_settings(), "model_info": self._model.describe() if self._model else {}},
+            audio=audio.report,
+            segments=tuple(segments),
+            cues=tuple(cues),
+            removed=tuple(removed),
+            warnings=tuple(warnings),
+            timings_ms=timings,
+        )
+
+
+class _Redecoder:
+    """Lets the code-switch stage decode one segment's audio again (see codeswitch.Redecoder)."""
+
+    def __init__(self, pipeline: Pipeline, audio: Audio) -> None:
+        self.pipeline, self.audio = pipeline, audio
+
+    def _window(self, segment: Segment) -> Window:
+        return Window(max(0, segment.start_ms - 200), min(self.audio.duration_ms, segment.end_ms + 200), ())
+
+    def _decode(self, segment: Segment, request: DecodeRequest) -> list[Segment]:
+        p = self.pipeline
+        return decode_window(p.model, self.audio, self._window(segment), request, p.options.transcribe)
+
+    def pivot(self, segment: Segment) -> list[Segment]:
+        prompt = self.pipeline.codeswitch.options.prompt
+        return self._decode(segment, DecodeRequest("en", prompt, strategy="native+pivot"))
+
+    def sounds_english(self, segment: Segment) -> bool:
+        window = self._window(segment)
+        probabilities = detect_languages(self.pipeline.model, self.audio, window.start_ms, window.end_ms)
+        return probabilities.get("en", 0.0) >= self.pipeline.codeswitch.options.english_check
+
+    def romanize(self, segment: Segment) -> list[Segment]:
+        prompt = self.pipeline.codeswitch.options.prompt
+        request = DecodeRequest("te", prompt, strategy="pivot+romanize", suppress_tokens=self.pipeline.latin_only_tokens())
+        return self._decode(segment, request)
+
+
+def _recording_language(segments: list[Segment], decoded: str) -> str:
+    """The forced language, or what the words turned out to be: te, en, or te-en when both are substantial."""
+    if decoded not in ("", "auto"):
+        return decoded
+    te = sum(1 for s in segments for w in s.words if w.lang == "te")
+    en = sum(1 for s in segments for w in s.words if w.lang == "en")
+    if not te + en:
+        return ""
+    if min(te, en) / (te + en) >= 0.2:
+        return "te-en"
+    return "te" if te > en else "en"
+
+
+def attach_translation(cues: list[Cue], words: list[Word]) -> list[Cue]:
+    """Give each cue, as its second line, the translated words whose middle falls closest to it."""
+    if not words:
+        return cues
+    buckets: list[list[str]] = [[] for _ in cues]
+    for word in words:
+        middle = (word.start_ms + word.end_ms) // 2
+        best = min(range(len(cues)), key=lambda i: _distance(cues[i], middle))
+        buckets[best].append(word.text)
+    return [replace(cue, second=" ".join(bucket)) for cue, bucket in zip(cues, buckets)]
+
+
+def _distance(cue: Cue, t: int) -> int:
+    return 0 if cue.start_ms <= t <= cue.end_ms else min(abs(cue.start_ms - t), abs(cue.end_ms - t))
 
 
 class _Clock:

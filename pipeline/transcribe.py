@@ -50,8 +50,8 @@ class TranscribeOptions:
     """With a low log probability, a window this likely to be silence yields nothing."""
     hallucination_silence_threshold: float = 2.0
     """Silent stretches longer than this (seconds) around suspect words are skipped."""
-    condition_on_previous_text: bool = True
-    """Within a window, feed the text decoded so far back as a prompt."""
+    condition_on_previous_text: bool = False
+    """Within a window, feed the text decoded so far back as a prompt (off, as in WhisperX: it feeds repetition loops)."""
     initial_prompt: str = ""
     """Text given to the decoder before every window (style and vocabulary hint)."""
     hotwords: str = ""
@@ -69,6 +69,8 @@ class DecodeRequest:
     hotwords: str = ""
     task: str = "transcribe"
     strategy: str = "native"
+    multilingual: bool = False
+    suppress_tokens: tuple[int, ...] = (-1,)
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,11 @@ def transcribe(
         return Decoding((), _fixed_language(options), 0.0, tuple(regions), ())
     if not isinstance(model, LoadedModel):
         model = model()
-    language, probability = resolve_language(model, audio, windows, options)
-    planner = planner or _native_planner(options)
+    if planner is None:
+        language, probability = resolve_language(model, audio, windows, options)
+        planner = _native_planner(options)
+    else:  # the planner decides per window (it may ask Whisper to detect per segment)
+        language, probability = options.language or "auto", 1.0 if options.language not in ("", "auto") else 0.0
     total = sum(w.duration_ms for w in windows)
     done, segments = 0, []
     for window in windows:
@@ -155,6 +160,8 @@ def decode_window(
         word_timestamps=True,
         hallucination_silence_threshold=options.hallucination_silence_threshold,
         vad_filter=False,
+        multilingual=request.multilingual,
+        suppress_tokens=list(request.suppress_tokens),
     )
     limit_ms = window.end_ms
     language = request.language or ""
@@ -163,6 +170,29 @@ def decode_window(
         for raw in raw_segments  # consumed here, where the model lives
         if (seg := _to_segment(raw, window.start_ms, limit_ms, language, request.strategy)) is not None
     ]
+
+
+def detect_languages(model: LoadedModel, audio: Audio, start_ms: int, end_ms: int) -> dict[str, float]:
+    """Whisper's language probabilities for a stretch of audio (at most its first 30 s)."""
+    samples = audio.slice_ms(start_ms, min(end_ms, start_ms + 1000 * _DETECT_SECONDS))
+    if len(samples) < audio.sample_rate // 2:
+        samples = np.pad(samples, (0, audio.sample_rate // 2 - len(samples)))
+    _, _, probabilities = model.whisper.detect_language(audio=samples)
+    return dict(probabilities)
+
+
+def latin_only_tokens(model: LoadedModel) -> tuple[int, ...]:
+    """Token ids with letters outside the Latin script: suppressing them makes Whisper romanize."""
+    import regex
+
+    tokenizer = model.whisper.hf_tokenizer
+    latin = regex.compile(r"^[\p{Latin}\p{Common}\p{Inherited}\s]*$")
+    out = [-1]
+    for token in range(tokenizer.get_vocab_size()):
+        text = tokenizer.decode([token])
+        if not text.startswith("<|") and ("\ufffd" in text or not latin.match(text)):
+            out.append(token)
+    return tuple(out)
 
 
 def _to_segment(raw, offset_ms: int, limit_ms: int, language: str, strategy: str) -> Segment | None:

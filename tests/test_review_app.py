@@ -165,11 +165,12 @@ def test_split_undo_and_add_a_glossary_term_from_the_page(app, done_job):
     form = next(t for t in app.text_input if t.label == "Term (Telugu)")
     assert form.value == ""  # the reviewer has not changed a word yet
     form.input("కలసపాడు")
-    next(t for t in app.text_input if t.label == "Misheard as (comma-separated)").input("Kalasapadu")
+    next(t for t in app.text_input if t.label == "What it is").input("a village in Kadapa district")
+    next(t for t in app.text_input if t.label.startswith("Machine's spellings")).input("Kalasapadu")
     next(b for b in app.button if b.label == "Add to glossary").click().run()
     glossary = (load_settings().data_dir / "glossary.toml").read_text(encoding="utf-8")
-    assert 'telugu = "కలసపాడు"' in glossary and 'variants = ["Kalasapadu"]' in glossary and "# added by Anu" in glossary
-    assert any("Added కలసపాడు to the glossary" in s.value for s in app.success), suffix
+    assert 'telugu = "కలసపాడు"' in glossary and 'variants = ["kalasapadu"]' in glossary
+    assert any("Added కలసపాడు (kalasapāḍu) to the glossary" in s.value for s in app.success), suffix
 
 
 def test_a_recording_without_speech_opens_with_nothing_to_edit(app, tmp_path):

@@ -11,19 +11,19 @@ import soundfile
 
 from app.errors import GlossaryError, ReviewError
 from app.manifest import ManifestRow
+from app.types import dumps
 from pipeline.segment import CueRules
 from pipeline.subtitles import parse_srt
 from review_ui import editing as ed
 from review_ui.approval import approve, latest_approval
 from review_ui.evalsets import MANIFEST, latest_per_job, read_manifest, reviewed_set_dir, row_language
-from review_ui.glossary import GlossaryTerm, add_term
+from pipeline.glossary import load_glossary, read_terms
+from review_ui.glossary import add_term, reviewed_term
 from review_ui.media import clip_wav_bytes, load_peaks, prepare_review_audio
 from review_ui.recording import open_recording
 from review_ui.versions import VersionStore
 from tests.conftest import tone, write_wav
 from tests.review_support import transcript
-
-from app.types import dumps
 
 
 @pytest.fixture
@@ -126,25 +126,37 @@ def test_row_language(text, lang):
     assert row_language(text) == lang
 
 
-def test_glossary_term_is_appended_and_readable(tmp_path):
+def test_glossary_term_is_appended_in_the_pipelines_format_and_loads(tmp_path):
     path = tmp_path / "glossary.toml"
-    path.write_text('# my terms\n[[term]]\ntelugu = "పోతన"\niso = "pōtana"\nvariants = []\ngloss = "poet"\nkind = "poet"\n', encoding="utf-8")
-    add_term(path, GlossaryTerm("శ్రీనాథుడు", "śrīnāthuḍu", ("srinathudu", "శ్రీనాథుడు", 'a "quoted" one'), "poet, 15th c.", "poet"), reviewer="Anu", job="job1")
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    assert [t["telugu"] for t in data["term"]] == ["పోతన", "శ్రీనాథుడు"]
-    assert data["term"][1]["variants"] == ["srinathudu", 'a "quoted" one']
-    assert "# added by Anu" in path.read_text(encoding="utf-8")
+    path.write_text('# my terms\n[[term]]\ntelugu = "పోతన"\niso = "pōtana"\nkind = "poet"\ngloss = "poet"\nvariants = []\n', encoding="utf-8")
+    term = reviewed_term("శ్రీనాథుడు", "Srinatha, poet (15th c.)", "poet", variants=["Srinathudu", "srinathudu", " "])
+    add_term(path, term, reviewer="Anu", job="job1")
+    terms = read_terms(path)
+    assert [t.telugu for t in terms] == ["పోతన", "శ్రీనాథుడు"]
+    assert (terms[1].iso, terms[1].kind, terms[1].variants) == ("śrīnāthuḍu", "poet", ("srinathudu",))
+    assert len(load_glossary(path)) == 2  # the pipeline loads it
+    added = [json.loads(line) for line in (tmp_path / "glossary-additions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(a["telugu"], a["reviewer"], a["job"]) for a in added] == [("శ్రీనాథుడు", "Anu", "job1")]
     with pytest.raises(GlossaryError, match="already in the glossary"):
-        add_term(path, GlossaryTerm("శ్రీనాథుడు"), reviewer="Anu")
-    with pytest.raises(GlossaryError, match="not written in Telugu"):
-        add_term(path, GlossaryTerm("Pothana"), reviewer="Anu")
-    with pytest.raises(GlossaryError, match="kind"):
-        add_term(path, GlossaryTerm("తిక్కన", kind="king"), reviewer="Anu")
+        add_term(path, term, reviewer="Ravi")
 
 
-def test_glossary_that_is_broken_is_left_alone(tmp_path):
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        (("Pothana", "poet", "poet"), "not Telugu script"),
+        (("తిక్కన", "poet", "king"), "kind"),
+        (("తిక్కన", "", "poet"), "gloss"),
+        (("", "poet", "poet"), "needs its Telugu spelling"),
+    ],
+)
+def test_a_term_the_pipeline_would_refuse_never_reaches_the_glossary(tmp_path, fields, message):
     path = tmp_path / "glossary.toml"
-    path.write_text("[[term]\nbroken", encoding="utf-8")
-    with pytest.raises(GlossaryError, match="nothing was changed"):
-        add_term(path, GlossaryTerm("తిక్కన"), reviewer="Anu")
-    assert path.read_text(encoding="utf-8") == "[[term]\nbroken"
+    with pytest.raises(GlossaryError, match=message):
+        add_term(path, reviewed_term(*fields), reviewer="Anu")
+    assert not path.exists()
+
+
+def test_a_wrong_transliteration_is_refused_with_the_right_one(tmp_path):
+    with pytest.raises(GlossaryError, match="ISO 15919 is 'tikkana'"):
+        reviewed_term("తిక్కన", "poet", "poet", iso="tikana")

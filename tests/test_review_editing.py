@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.errors import ReviewError
-from app.types import Word
 from pipeline.script import grapheme_len
 from pipeline.segment import CueRules
 from review_ui import editing as ed

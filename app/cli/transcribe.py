@@ -33,8 +33,9 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from pipeline.runner import Pipeline
 
+    overrides = {"codeswitch": {"english_words": args.english_words}} if args.english_words else {}
     settings = settings_from(
-        args, model=args.model, language=args.language, second_line=args.second_line, formats=args.formats
+        args, model=args.model, language=args.language, second_line=args.second_line, formats=args.formats, **overrides
     )
     out_dir = Path(args.out)
     try:

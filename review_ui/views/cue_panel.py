@@ -7,7 +7,7 @@ import streamlit as st
 from app.errors import NishabdhamError
 from app.manifest import ERROR_TAGS
 from review_ui import editing as ed
-from review_ui.glossary import KINDS, GlossaryTerm, add_term, user_glossary
+from review_ui.glossary import KINDS, add_term, reviewed_term, user_glossary
 from review_ui.media import clip_wav_bytes
 from review_ui.recording import Recording
 from review_ui.table import CueReport
@@ -106,22 +106,24 @@ def _split(job: str, cue_id: str, word_key: str, gap_ms: int) -> None:
 
 
 def _glossary_form(ctx: PageContext, recording: Recording, cue: ed.ReviewCue, suffix: str) -> None:
-    heard = set(recording.machine_text.for_cue(cue).split())
-    new_words = [w for w in cue.text.split() if w not in heard]
-    misheard = [w for w in heard if w not in set(cue.text.split())]
+    heard = recording.machine_text.for_cue(cue).split()
+    written = set(cue.text.split())
+    new_words = [w for w in cue.text.split() if w not in set(heard)]
+    misheard = [w.lower().strip(".,!?;:") for w in heard if w not in written and w.isascii()]
     with st.expander("Add a term to the glossary"):
         with st.form(f"glossary:{suffix}", border=False):
             telugu = st.text_input("Term (Telugu)", " ".join(new_words[:1]))
-            iso = st.text_input("ISO 15919 transliteration")
-            variants = st.text_input("Misheard as (comma-separated)", ", ".join(misheard))
-            gloss = st.text_input("Meaning / note")
+            gloss = st.text_input("What it is", placeholder="e.g. Bammera Potana, poet of the Bhagavatamu")
             kind = st.selectbox("Kind", KINDS, index=KINDS.index("term"))
+            variants = st.text_input("Machine's spellings (Latin, comma-separated)", ", ".join(misheard))
+            iso = st.text_input("ISO 15919 (optional, derived from the Telugu)")
             if st.form_submit_button("Add to glossary"):
-                term = GlossaryTerm(telugu, iso, tuple(v.strip() for v in variants.split(",") if v.strip()), gloss, kind)
+                path = user_glossary(ctx.data_dir)
                 try:
-                    added = add_term(user_glossary(ctx.data_dir), term, reviewer=ctx.reviewer, job=recording.job)
+                    term = reviewed_term(telugu, gloss, kind, iso, [v for v in variants.split(",") if v.strip()])
+                    add_term(path, term, reviewer=ctx.reviewer, job=recording.job)
                 except NishabdhamError as exc:
                     flash("error", str(exc))
                 else:
-                    flash("success", f"Added {added.telugu} to the glossary ({user_glossary(ctx.data_dir)}).")
+                    flash("success", f"Added {term.telugu} ({term.iso}) to the glossary {path}.")
                 st.rerun()

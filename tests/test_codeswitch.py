@@ -1,0 +1,123 @@
+"""The code-switch stage on recogniser output (no model: the segments are given)."""
+
+import pytest
+
+from app.types import Segment, Word
+from pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
+from pipeline.runner import attach_translation
+from pipeline.script import script_share
+from pipeline.vad import SpeechRegion
+
+SPEECH = [SpeechRegion(0, 60_000)]
+
+
+def seg(text, start=0, per_word=400, strategy="pivot"):
+    words = tuple(Word(start + i * per_word, start + (i + 1) * per_word, t, 0.9) for i, t in enumerate(text.split()))
+    return Segment(start, start + per_word * len(words), text, words, strategy=strategy)
+
+
+@pytest.fixture(scope="module")
+def stage():
+    return CodeSwitcher()
+
+
+def run(stage, *segments, language="auto"):
+    out, removed = stage.process(list(segments), SPEECH, language)
+    return out
+
+
+def test_romanized_telugu_becomes_telugu_script_with_times_kept(stage):
+    out = run(stage, seg("ee roju manam konni padyalu vindaam."))
+    words = out[0].words
+    assert out[0].text == "ఈ రోజు మనం కొన్ని పద్యాలు విందాం."
+    assert [w.start_ms for w in words] == [0, 400, 800, 1200, 1600, 2000]
+    assert words[0].source == "ee" and words[0].lang == "te" and words[0].script == "Telugu"
+    assert out[0].language == "te" and out[0].script == "Telugu" and out[0].strategy == "pivot+restore"
+
+
+def test_english_stays_english_and_the_segment_is_code_switched(stage):
+    out = run(stage, seg("Welcome everyone to the evening. ee roju manam Potana padyalu vindaam"))
+    assert out[0].text.startswith("Welcome everyone to the evening.")
+    assert "పోతన" in out[0].text and "పద్యాలు" in out[0].text
+    assert out[0].language == "te-en"
+
+
+def test_english_policy_telugu_writes_english_words_in_telugu_script():
+    stage = CodeSwitcher(CodeSwitchOptions(english_words="telugu"))
+    out = run(stage, seg("ee bridge meeda neeru"))
+    assert out[0].text == "ఈ బ్రిడ్జ్ మీద నీరు"
+    assert script_share(out[0].text) == 1.0
+
+
+def test_telugu_script_loanwords_follow_the_english_policy(stage):
+    out = run(stage, seg("కలసపాడు బ్రిడ్జి మీద", strategy="native"))
+    assert out[0].text == "కలసపాడు bridge మీద"
+    stage_te = CodeSwitcher(CodeSwitchOptions(english_words="telugu"))
+    assert run(stage_te, seg("బ్రిడ్జి మీద", strategy="native"))[0].text == "బ్రిడ్జి మీద"
+    assert run(stage, seg("నీరు", strategy="native"))[0].text == "నీరు"  # sounds like "near", but is Telugu
+
+
+def test_glossary_corrects_near_misses_of_terms(stage):
+    out = run(stage, seg("Pothana bhagavatham lo chandassu"))
+    assert out[0].text.split()[:2] == ["పోతన", "భాగవతము"]
+    assert "ఛందస్సు" in out[0].text
+
+
+def test_other_indic_scripts_are_transliterated_to_telugu(stage):
+    out = run(stage, seg("ನೀರು पानी", strategy="native"))
+    assert out[0].text == "నీరు పానీ"
+
+
+def test_digits_punctuation_emoji_and_empty_segments(stage):
+    out = run(stage, seg("1961 lo , neeru 🙏 ..."), Segment(5000, 5000, "", ()))
+    assert len(out) == 1
+    texts = [w.text for w in out[0].words]
+    assert texts[0] == "1961" and "నీరు" in texts and "🙏" in texts and "..." not in texts
+
+
+def test_forced_english_leaves_words_alone(stage):
+    out = run(stage, seg("neeru pravahinchindi"), language="en")
+    assert out[0].text == "neeru pravahinchindi" and out[0].language == "en"
+
+
+def test_foreign_script_segments_are_decoded_again(stage):
+    class Decoder:
+        def pivot(self, segment):
+            return [seg("neeru pravahinchindi", segment.start_ms, strategy="native+pivot")]
+
+        def sounds_english(self, segment):
+            return True
+
+        def romanize(self, segment):
+            raise AssertionError("not expected")
+
+    out, _ = stage.process([seg("نیرو پروا", strategy="native")], SPEECH, "auto", Decoder())
+    assert out[0].text == "నీరు ప్రవహించింది" and out[0].strategy == "native+pivot+restore"
+
+
+def test_translated_lines_are_decoded_again_when_the_voice_is_not_english(stage):
+    class Decoder:
+        def pivot(self, segment):
+            raise AssertionError("not expected")
+
+        def sounds_english(self, segment):
+            return False
+
+        def romanize(self, segment):
+            return [seg("maa kalanu gurtinchi", segment.start_ms, strategy="pivot+romanize")]
+
+    out, _ = stage.process([seg("thank you very much indeed")], SPEECH, "auto", Decoder())
+    assert out[0].text.startswith("మా") and out[0].strategy.startswith("pivot+romanize")
+
+
+def test_second_line_is_iso_15919_with_english_words_unchanged():
+    assert second_line("ఈ bridge మీద నీరు.") == "ī bridge mīda nīru."
+
+
+def test_translation_words_go_to_the_cue_they_overlap():
+    from app.types import Cue
+
+    cues = [Cue(0, 2000, "ఒకటి"), Cue(3000, 5000, "రెండు")]
+    words = [Word(100, 600, "one"), Word(3100, 3500, "two"), Word(2100, 2200, "and")]
+    out = attach_translation(cues, words)
+    assert [c.second for c in out] == ["one and", "two"]

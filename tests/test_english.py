@@ -1,0 +1,24 @@
+"""English words: frequencies, Telugu spellings of loanwords, and loanwords recognised."""
+
+from pipeline.english import log_prob, loanword_for, to_telugu, zipf
+from pipeline.telugu import to_iso
+
+
+def test_frequencies_separate_common_english_from_romanized_telugu():
+    assert zipf("the") > 7 and zipf("bridge") > 4
+    assert zipf("pravahinchindi") == 0
+    assert log_prob("bridge") > log_prob("pravahinchindi") + 15
+    assert log_prob("Kennedy") > log_prob("kalasapadu")  # unseen words are judged by how English they look
+
+
+def test_loanwords_are_spelled_the_way_telugu_writes_them():
+    assert to_telugu("bridge") == "బ్రిడ్జ్"
+    assert to_telugu("media") == "మీడియా"
+    assert to_telugu("bank") == "బ్యాంక్"
+    assert to_telugu("qwxzv") is None
+
+
+def test_telugu_script_loanwords_are_recognised():
+    assert loanword_for(to_iso("బ్రిడ్జి")) == "bridge"
+    assert loanword_for(to_iso("మీడియా")) == "media"
+    assert loanword_for(to_iso("పద్యం")) is None

@@ -1,0 +1,35 @@
+"""The regression guard: the dev set, scored with the real model, against the committed baseline.
+
+This is what makes `make test` (and so CI) fail when a change makes CER or WER
+on the dev set worse than eval/baseline-dev.json by more than the tolerance
+in pipeline/eval_compare.py. Regenerate the baseline with
+`make eval-dev-baseline`, only together with the change that explains it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli import main
+from app.devset import BASELINE
+from pipeline.eval_compare import TOLERANCE
+from pipeline.evaluate import load_run
+
+pytestmark = pytest.mark.model
+
+
+def test_dev_set_is_no_worse_than_the_baseline(dev_data, artifacts, capsys):
+    out = artifacts / "eval-dev.json"
+    code = main(["eval", "--dev", str(dev_data), "--baseline", str(BASELINE), "--json", str(out), "--no-history"])
+    captured = capsys.readouterr()
+    assert code == 0, f"regression against {BASELINE} (tolerance {TOLERANCE}):\n{captured.err}\n{captured.out}"
+    assert "no regression against the baseline" in captured.out
+    run, baseline = load_run(out), load_run(BASELINE)
+    assert run.n == baseline.n == 16 and run.problems == []
+    assert run.evalset == baseline.evalset, "the dev set changed: regenerate the baseline (make eval-dev-baseline)"
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert {"wer", "cer", "telugu_script_share", "n", "rows", "by_lang", "by_category"} <= set(data)
+    jfk = next(r for r in data["rows"] if r["id"] == "en_jfk/jfk.flac")
+    assert jfk["wer"] <= 0.1 and jfk["alignment"][0]["op"] == "equal"

@@ -1,0 +1,144 @@
+"""Scoring, comparing and guarding evaluation runs, on hand-made rows (no model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.errors import InputError
+from app.manifest import ManifestEntry, ManifestRow
+from app.types import Cue
+from pipeline.eval_compare import TOLERANCE, compare_runs, format_comparison, regressions
+from pipeline.evaluate import (
+    EvalRun,
+    ManifestInfo,
+    build_run,
+    evalset_fingerprint,
+    failed_row,
+    load_run,
+    save_run,
+    score_row,
+    summarize,
+)
+
+
+def entry(text: str, lang: str = "te", tags=(), line: int = 1, name: str = "a.wav", offset: float = 0.0) -> ManifestEntry:
+    row = ManifestRow(audio_filepath=f"audio/{name}", text=text, lang=lang, tags=list(tags), offset=offset)
+    return ManifestEntry(Path("/sets/dev/manifest.jsonl"), line, row, Path(f"/sets/dev/audio/{name}"))
+
+
+def sample_run(hypotheses: dict[str, str] | None = None, label: str = "") -> EvalRun:
+    """Three rows: Telugu, code-switched, English; hypotheses can be swapped per row name."""
+    hyp = {"te": "నారు ప్రవహించింది", "mix": "ఈ poem చాలా బాగుంది", "en": "ask not what"}
+    hyp.update(hypotheses or {})
+    rows = [
+        score_row(entry("నీరు ప్రవహించింది", "te", ["phonetic"], 1, "te.wav"), hyp["te"]),
+        score_row(entry("ఈ poem చాలా బాగుంది", "te-en", ["english-word", "phonetic"], 2, "mix.wav"), hyp["mix"]),
+        score_row(entry("ask not what your country", "en", [], 3, "en.wav"), hyp["en"]),
+    ]
+    info = [ManifestInfo(path="/sets/dev/manifest.jsonl", sha256="0" * 64, rows=3, problems=0)]
+    return build_run(rows, manifests=info, model="bundled", label=label)
+
+
+def test_score_row_keeps_counts_alignment_and_script():
+    row = score_row(entry("నీరు ప్రవహించింది"), "నారు ప్రవహించింది", language="te")
+    assert (row.words.reference, row.words.errors, row.wer) == (2, 1, 0.5)
+    assert row.chars.reference == 8 and row.cer == pytest.approx(1 / 8)  # 2 + space + 5 aksharas
+    assert row.alignment[0].op == "substitute" and row.alignment[0].ref == ("నీరు",) and row.alignment[0].hyp == ("నారు",)
+    assert row.telugu_letters == row.letters == 7
+    assert row.timing is None and row.cues == 0
+
+
+def test_score_row_scores_cues_against_reference_subtitles():
+    cues = [Cue(1000, 2500, "నారు ప్రవహించింది")]
+    row = score_row(entry("నీరు ప్రవహించింది"), "నారు ప్రవహించింది", cues=cues, reference_cues=[Cue(1100, 2600, "x")])
+    assert row.timing.matched == 1 and row.timing.start_ms == 100 and row.timing.end_ms == 100
+    assert row.cues == 1 and row.cues_breaking_rules == 0
+
+
+def test_summary_is_corpus_level_and_per_language_and_tag():
+    run = sample_run()
+    # words: te 2 ref / 1 err, mix 4 / 0, en 5 / 2 -> 3 / 11
+    assert run.n == 3 and run.wer == pytest.approx(3 / 11, abs=1e-4)
+    assert run.telugu_script_share == 1.0  # only the lang=te row counts, and it is all Telugu
+    assert run.english_wer == pytest.approx(2 / 6, abs=1e-4)  # poem + 5 English words; 2 deleted
+    assert run.switch_point_accuracy == 1.0
+    assert set(run.by_lang) == {"te", "te-en", "en"}
+    assert run.by_lang["te"].wer == 0.5 and run.by_lang["te-en"].wer == 0.0
+    assert set(run.by_category) == {"phonetic", "english-word"}
+    assert run.by_category["phonetic"].n == 2 and run.by_category["phonetic"].wer == pytest.approx(1 / 6, abs=1e-4)
+
+
+def test_telugu_script_share_sees_romanized_output():
+    run = sample_run({"te": "neeru pravahinchindi"})
+    assert run.telugu_script_share == 0.0
+    assert run.by_lang["te"].cer > 1.0  # 20 Latin letters for 8 aksharas: every one wrong, and more
+
+
+def test_failed_rows_are_reported_not_scored():
+    rows = [score_row(entry("నీరు"), "నీరు"), failed_row(entry("పద్యం", line=7), "audio cannot be decoded")]
+    run = build_run(rows)
+    assert run.n == 1 and run.failed == 1 and run.cer == 0.0
+    assert run.problems == ["/sets/dev/manifest.jsonl:7: audio cannot be decoded"]
+    assert summarize([]).wer is None
+
+
+def test_evalset_version_changes_with_the_rows_not_with_the_machine():
+    a, b = sample_run(), sample_run({"te": "something else"})
+    assert a.evalset == b.evalset != ""  # same rows, other output
+    moved = [r.model_copy(update={"audio": "/elsewhere/" + r.id}) for r in a.rows]
+    assert evalset_fingerprint(moved) == a.evalset
+    corrected = [a.rows[0].model_copy(update={"reference": "నీళ్ళు ప్రవహించాయి"}), *a.rows[1:]]
+    assert evalset_fingerprint(corrected) != a.evalset
+
+
+def test_runs_round_trip_through_json_and_bad_files_are_named(tmp_path):
+    run = sample_run(label="round trip")
+    path = save_run(run, tmp_path / "runs" / "a.json")
+    assert load_run(path) == run
+    assert '"wer"' in path.read_text(encoding="utf-8") and "నీరు" in path.read_text(encoding="utf-8")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"rows": "nope"}', encoding="utf-8")
+    with pytest.raises(InputError, match="not an evaluation result") as caught:
+        load_run(bad)
+    assert str(bad) in str(caught.value)
+    with pytest.raises(InputError, match="not found"):
+        load_run(tmp_path / "missing.json")
+
+
+def test_compare_lines_up_figures_groups_and_rows():
+    before, after = sample_run(), sample_run({"en": "ask not what your country"})
+    comparison = compare_runs(before, after)
+    wer_all = next(f for f in comparison.figures if f.group == "all" and f.figure == "wer")
+    assert wer_all.delta == pytest.approx(-2 / 11, abs=1e-3) and wer_all.verdict == "better"
+    en = next(f for f in comparison.figures if f.group == "lang en" and f.figure == "wer")
+    assert en.after == 0.0 and en.verdict == "better"
+    share = next(f for f in comparison.figures if f.group == "all" and f.figure == "telugu_script_share")
+    assert share.verdict == "same"
+    changed = comparison.changed_rows()
+    assert [r.id for r in changed] == ["dev/audio/en.wav"]
+    text = format_comparison(comparison, "old", "new")
+    assert "lang en" in text and "tag phonetic" in text and "rows whose output changed: 1 of 3" in text
+    assert "ask not what your country" in text
+
+
+def test_regression_guard_fails_beyond_the_tolerance_only():
+    baseline = sample_run()
+    assert regressions(baseline, baseline) == []
+    slightly = baseline.model_copy(update={"cer": baseline.cer + TOLERANCE / 2})
+    assert regressions(slightly, baseline) == []
+    worse = sample_run({"te": "ఏదో వేరే మాట"})
+    found = regressions(worse, baseline)
+    assert any(m.startswith("all: CER") for m in found) and any(m.startswith("lang te: WER") for m in found)
+    assert not any(m.startswith("lang en") for m in found)
+    better = sample_run({"en": "ask not what your country"})
+    assert regressions(better, baseline) == []
+
+
+def test_regression_guard_fails_when_rows_are_lost():
+    baseline = sample_run()
+    fewer = build_run([baseline.rows[0], baseline.rows[1], failed_row(entry("ask not", "en", line=3, name="en.wav"), "gone")])
+    found = regressions(fewer, baseline)
+    assert "all: 2 rows scored, the baseline scored 3" in found
+    assert "lang en: 0 rows scored, the baseline scored 1" in found

@@ -1,0 +1,71 @@
+"""The hallucination guard removes only what nothing was said under, and says why."""
+
+from app.types import Segment, Word
+from pipeline.hallucination import SpeechCoverage, guard
+from pipeline.vad import SpeechRegion
+
+
+def seg(text, start, end, no_speech=0.1, probability=0.9):
+    tokens = text.split()
+    step = (end - start) // max(len(tokens), 1)
+    words = tuple(Word(start + i * step, start + (i + 1) * step, t, probability) for i, t in enumerate(tokens))
+    return Segment(start, end, text, words, no_speech_prob=no_speech)
+
+
+SPEECH = [SpeechRegion(0, 4000), SpeechRegion(10000, 14000)]
+
+
+def test_coverage_measures_voice_activity_under_a_span():
+    coverage = SpeechCoverage(SPEECH)
+    assert coverage(0, 4000) == 1.0
+    assert coverage(4000, 10000) == 0.0
+    assert coverage(3000, 5000) == 0.5
+
+
+def test_known_junk_line_over_silence_is_removed_with_its_reason():
+    kept, removed = guard([seg("neeru pravahinchindi", 0, 3000), seg("Thanks for watching!", 5000, 7000)], SPEECH)
+    assert [s.text for s in kept] == ["neeru pravahinchindi"]
+    assert removed[0].text == "Thanks for watching!" and "no speech" in removed[0].reason
+
+
+def test_the_same_words_said_aloud_stay():
+    kept, removed = guard([seg("thank you", 10000, 11000)], SPEECH)
+    assert [s.text for s in kept] == ["thank you"] and removed == []
+
+
+def test_trailing_you_over_silence_is_trimmed():
+    segment = seg("bosu veeruni kranti you", 1000, 5000)
+    segment = Segment(1000, 5000, segment.text, segment.words[:3] + (Word(4500, 4900, "you", 0.2),))
+    kept, removed = guard([segment], SPEECH)
+    assert kept[0].text == "bosu veeruni kranti" and removed[0].text == "you"
+
+
+def test_repetition_loop_without_speech_is_removed_but_a_spoken_refrain_stays():
+    loop = seg("I am here. I am here. I am here.", 2000, 9000)  # the last repeats lie over silence
+    kept, removed = guard([loop], SPEECH)
+    assert kept[0].text.count("am") < 3 and removed and "repetition loop" in removed[0].reason
+    refrain = seg("rama rama rama rama", 10000, 14000)  # each repeat has speech under it
+    kept, removed = guard([refrain], SPEECH)
+    assert kept[0].text == "rama rama rama rama" and removed == []
+
+
+def test_a_line_decoded_twice_over_the_same_audio_is_removed():
+    first, again = seg("medialu vanta paadu", 0, 3000), seg("medialu vanta paadu", 500, 3000)
+    kept, removed = guard([first, again], SPEECH)
+    assert len(kept) == 1 and "repeats the previous line" in removed[0].reason
+
+
+def test_a_refrain_repeated_later_with_speech_stays():
+    kept, removed = guard([seg("sri rama raksha", 0, 3000), seg("sri rama raksha", 10000, 13000)], SPEECH)
+    assert len(kept) == 2 and removed == []
+
+
+def test_echo_of_the_prompt_is_removed():
+    prompt = "meeru ela unnaaru? nenu baagunnaanu."
+    kept, removed = guard([seg("nenu baagunnaanu meeru ela unnaaru", 0, 3000)], SPEECH, prompt)
+    assert kept == [] and removed[0].reason == "echo of the decoding prompt"
+
+
+def test_segment_over_silence_with_high_no_speech_probability_is_removed():
+    kept, removed = guard([seg("anything at all", 5000, 8000, no_speech=0.9)], SPEECH)
+    assert kept == [] and "no speech under it" in removed[0].reason
