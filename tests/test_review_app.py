@@ -194,3 +194,14 @@ def test_shift_all_cues_from_the_toolbar(app, done_job):
     app.number_input(key=f"shift:{done_job.id}").set_value(250).run()
     app.button(key="shift-all").click().run()
     assert app.data_editor[0].value.iloc[0]["start"] == "0:00:00.400" and first == "0:00:00.150"
+
+
+def test_line_two_follows_an_edited_line_one_when_it_was_a_transliteration(app, done_job):
+    sign_in(app)
+    open_job(app, done_job.id)
+    suffix = f"{done_job.id}:c0001:0"
+    assert app.checkbox(key=f"derive:{suffix}").value is True  # the synthetic second lines are ISO 15919
+    app.text_area(key=f"text:{suffix}").input("కలసపాడు వంతెనపై")
+    next(b for b in app.button if b.label == "Apply edit").click().run()
+    row = app.data_editor[0].value.iloc[0]
+    assert (row["line 1"], row["line 2"]) == ("కలసపాడు వంతెనపై", "kalasapāḍu vaṁtenapai")

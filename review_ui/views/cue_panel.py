@@ -60,9 +60,13 @@ def _machine_original(recording: Recording, cue: ed.ReviewCue) -> None:
 
 
 def _edit_form(ctx: PageContext, recording: Recording, cue: ed.ReviewCue, suffix: str) -> None:
+    from pipeline.codeswitch import second_line
+
+    follows = bool(cue.second) and cue.second == second_line(cue.text)
     with st.form(f"cue-form:{suffix}", border=False):
         text = st.text_area("Line 1", cue.text, height=80, key=f"text:{suffix}")
         second = st.text_area("Line 2", cue.second, height=68, key=f"second:{suffix}")
+        derive = st.checkbox("Line 2 follows line 1 (ISO 15919 transliteration)", follows, key=f"derive:{suffix}")
         a, b, c = st.columns(3)
         start = a.text_input("Start", ed.format_ms(cue.start_ms), key=f"start:{suffix}")
         end = b.text_input("End", ed.format_ms(cue.end_ms), key=f"end:{suffix}")
@@ -74,6 +78,8 @@ def _edit_form(ctx: PageContext, recording: Recording, cue: ed.ReviewCue, suffix
             except NishabdhamError as exc:
                 flash("error", str(exc))
                 st.rerun()
+            if derive:
+                second = second_line(ed.clean_text(text))
             run_edit(recording.job, ed.update_cue, cue.id, duration_ms=recording.duration_ms, text=text, second=second,
                      speaker=speaker, tags=tags, start_ms=start_ms, end_ms=end_ms)
             st.rerun()
