@@ -13,11 +13,12 @@ import io
 import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
 
-from app.errors import InputError, OutputError
+from app.errors import InputError, NishabdhamError, OutputError
 from pipeline.audio import NormalizeOptions, load_audio
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,45 @@ def prepare_review_audio(source: str | Path, folder: str | Path, options: Normal
         raise OutputError(f"cannot write the review audio ({exc.strerror or exc})", path=folder) from exc
     log.info("review audio for %s ready (%.1f s)", source, len(audio.samples) / audio.sample_rate)
     return target
+
+
+def review_audio_ready(folder: str | Path) -> bool:
+    return (Path(folder) / AUDIO_NAME).is_file() and (Path(folder) / PEAKS_NAME).is_file()
+
+
+_preparing: dict[str, threading.Event] = {}
+_preparing_lock = threading.Lock()
+
+
+def prepare_in_background(source: str | Path, folder: str | Path, options: NormalizeOptions = NormalizeOptions()) -> bool:
+    """Start preparing the review audio in a thread, once per folder; False when there is nothing to do."""
+    key = str(Path(folder).resolve())
+    with _preparing_lock:
+        if key in _preparing or review_audio_ready(folder):
+            return False
+        done = _preparing[key] = threading.Event()
+
+    def run() -> None:
+        try:
+            prepare_review_audio(source, folder, options)
+        except NishabdhamError as exc:
+            log.warning("review audio not prepared: %s", exc)
+        finally:
+            done.set()
+            with _preparing_lock:
+                _preparing.pop(key, None)
+
+    threading.Thread(target=run, name=f"review-audio-{Path(folder).name}", daemon=True).start()
+    return True
+
+
+def ensure_review_audio(source: str | Path, folder: str | Path, options: NormalizeOptions = NormalizeOptions()) -> Path:
+    """The review audio, waiting for a preparation already under way instead of starting a second one."""
+    with _preparing_lock:
+        running = _preparing.get(str(Path(folder).resolve()))
+    if running is not None:
+        running.wait()
+    return prepare_review_audio(source, folder, options)
 
 
 def _atomic(path: Path, write) -> None:

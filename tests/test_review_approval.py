@@ -160,3 +160,15 @@ def test_a_term_the_pipeline_would_refuse_never_reaches_the_glossary(tmp_path, f
 def test_a_wrong_transliteration_is_refused_with_the_right_one(tmp_path):
     with pytest.raises(GlossaryError, match="ISO 15919 is 'tikkana'"):
         reviewed_term("తిక్కన", "poet", "poet", iso="tikana")
+
+
+def test_review_audio_is_prepared_once_in_the_background(tmp_path):
+    from review_ui.media import ensure_review_audio, prepare_in_background, review_audio_ready
+
+    audio = write_wav(tmp_path / "reading.wav", tone(220, 3.0, 0.3))
+    folder = tmp_path / "reviews" / "job1"
+    assert prepare_in_background(audio, folder) is True
+    assert prepare_in_background(audio, folder) is False  # already under way
+    path = ensure_review_audio(audio, folder)  # waits for it
+    assert review_audio_ready(folder) and soundfile.info(str(path)).frames == 3 * 16000
+    assert prepare_in_background(audio, folder) is False  # nothing left to do

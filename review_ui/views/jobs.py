@@ -6,6 +6,8 @@ import streamlit as st
 
 from app.errors import NishabdhamError
 from review_ui.jobs import job_row, review_status
+from review_ui.media import prepare_in_background
+from review_ui.recording import reviews_dir
 from review_ui.views.context import PageContext
 
 REFRESH_S = 2.0
@@ -52,4 +54,7 @@ def _job_table(ctx: PageContext, was_running: bool) -> None:
     if was_running and all(j.finished for j in jobs):
         st.rerun()  # the last job finished: stop refreshing, offer it for review
     rows = [job_row(job, review_status(ctx.data_dir, job.id)) for job in jobs]
+    for job in jobs:  # the first opening of a finished recording should not wait for its audio
+        if job.state == "done":
+            prepare_in_background(job.source, reviews_dir(ctx.data_dir) / job.id, ctx.settings.normalize)
     st.dataframe(rows, column_order=list(COLUMNS), column_config=COLUMNS, hide_index=True, width="stretch")

@@ -14,7 +14,7 @@ from review_ui import editing as ed
 from review_ui import table as tbl
 from review_ui import waveform
 from review_ui.approval import approve, latest_approval
-from review_ui.media import load_peaks, prepare_review_audio
+from review_ui.media import ensure_review_audio, load_peaks, review_audio_ready
 from review_ui.recording import Recording, open_recording
 from review_ui.versions import resolve, three_way_merge
 from review_ui.views import cue_panel
@@ -45,9 +45,9 @@ def load_recording(ctx: PageContext, job_id: str) -> Recording | None:
     path = Path(job.transcript_path)
     mtime = path.stat().st_mtime if path.exists() else 0.0
     recording = _recording(str(ctx.data_dir), job.id, str(path), job.source, job.stem, mtime)
-    if not recording.review_wav.is_file():
+    if not review_audio_ready(recording.folder):
         with st.spinner("Preparing the audio for review (once per recording)…"):
-            prepare_review_audio(recording.source, recording.folder, ctx.settings.normalize)
+            ensure_review_audio(recording.source, recording.folder, ctx.settings.normalize)
     return recording
 
 
