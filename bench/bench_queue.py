@@ -7,8 +7,10 @@ Measures, side by side and alternating so that other load on the machine falls o
 - ``transcribe``: ``nishabdham transcribe`` on all files in one process (start-up and model load included);
 - ``queue, warm``: ``nishabdham batch --wait`` with one worker already running (how a queue is used);
 - ``queue, cold``: the same, with the worker's start-up (process, Celery, model load) counted too;
-- throughput with two workers on this machine, and the memory of each worker (peak RSS, and
-  PSS, which counts pages shared between processes once).
+- ``two workers``: the same batch with two workers (warm) on this machine, and the memory of
+  each worker (peak RSS, and PSS, which counts pages shared between processes once).
+
+Every round runs all four; the figures are medians over the rounds.
 
 Needs redis-server and the dev data (``../shared/data/dev`` or ``NISHABDHAM_DEV_DATA``).
 """
@@ -19,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -108,19 +111,21 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up (Redis, workers) when stopped
     work = Path(tempfile.mkdtemp(prefix="nishabdham-bench-"))
     redis = RedisServer(work).start()
     try:
         audio_s = recordings(work / "readings", args.files)
         bench = Bench(work, work / "readings", redis)
         load_before = os.getloadavg()
-        inprocess, warm, cold = [], [], []
+        inprocess, warm, cold, two = [], [], [], []
         for _ in range(args.rounds):
             inprocess.append(bench.transcribe())
             elapsed, one_memory = bench.queue()
             warm.append(elapsed)
             cold.append(bench.queue(cold=True)[0])
-        two, two_memory = bench.queue(workers=2)
+            elapsed, two_memory = bench.queue(workers=2)
+            two.append(elapsed)
         load_after = os.getloadavg()
     finally:
         redis.stop()
@@ -137,9 +142,9 @@ def main() -> int:
         "queue_cold_s": [round(t, 1) for t in cold],
         "ratio_warm": round(median(warm) / median(inprocess), 3),
         "ratio_cold": round(median(cold) / median(inprocess), 3),
-        "two_workers_s": round(two, 1),
-        "files_per_min": {"one_worker": round(60 * args.files / median(warm), 1), "two_workers": round(60 * args.files / two, 1)},
-        "audio_s_per_s": {"one_worker": round(audio_s / median(warm), 2), "two_workers": round(audio_s / two, 2)},
+        "two_workers_s": [round(t, 1) for t in two],
+        "files_per_min": {"one_worker": round(60 * args.files / median(warm), 1), "two_workers": round(60 * args.files / median(two), 1)},
+        "audio_s_per_s": {"one_worker": round(audio_s / median(warm), 2), "two_workers": round(audio_s / median(two), 2)},
         "memory_one_worker": one_memory,
         "memory_two_workers": two_memory,
     }

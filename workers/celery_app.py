@@ -2,7 +2,9 @@
 
 ``celery -A workers.celery_app worker`` and ``nishabdham worker`` both start a
 worker from here. Each worker process loads the Whisper model once, when it
-starts (``worker_process_init``), and keeps it for every job it runs. The
+starts (``worker_process_init``), runs the pipeline once on a second of tone
+so that the first job pays no start-up cost, and keeps the model for every
+job it runs. The
 worker's main process also looks for jobs whose worker was lost (killed, out
 of memory, a machine gone) when it starts and every half lease after, and puts
 them back on the queue (see :meth:`workers.store.JobStore.requeue_lost`).

@@ -104,9 +104,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection) -> None:
-            # Take the write lock at the start: a read-then-write transaction can then never
-            # fail half-way because another process wrote in between.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A transaction that writes takes the write lock at its start, so a read-then-write
+            # can never fail half-way because another process wrote in between; readers don't.
+            read_only = connection.get_execution_options().get("nishabdham_read_only", False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     _ENGINES.add(engine)
     return engine

@@ -143,7 +143,7 @@ class JobStore:
     # ----------------------------------------------------------------- reading
 
     def get(self, job_id: str) -> Job | None:
-        with self._transaction("read a job") as conn:
+        with self._reading("read a job") as conn:
             return self._get(conn, job_id)
 
     def list_jobs(
@@ -155,7 +155,7 @@ class JobStore:
         query = select(self.jobs).order_by(self.jobs.c.created_ms.desc(), self.jobs.c.id)
         if states is not None:
             query = query.where(self.jobs.c.state.in_(list(states)))
-        with self._transaction("list jobs") as conn:
+        with self._reading("list jobs") as conn:
             if ids is None:
                 rows = conn.execute(query.limit(limit)).mappings().all()
                 return [_job(r) for r in rows]
@@ -170,7 +170,7 @@ class JobStore:
         from sqlalchemy import select
 
         query = select(self.attempt_rows).where(self.attempt_rows.c.job_id == job_id).order_by(self.attempt_rows.c.number)
-        with self._transaction("read attempts") as conn:
+        with self._reading("read attempts") as conn:
             return [
                 Attempt(r["job_id"], r["number"], r["worker"], r["started_ms"], r["finished_ms"], r["outcome"], r["error"])
                 for r in conn.execute(query).mappings()
@@ -313,8 +313,16 @@ class JobStore:
 
     @contextmanager
     def _transaction(self, action: str) -> Iterator[Connection]:
+        """A transaction that writes (on SQLite it holds the write lock from its start)."""
         with self._errors(action), self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def _reading(self, action: str) -> Iterator[Connection]:
+        """A transaction that only reads (on SQLite it never blocks the writers)."""
+        with self._errors(action), self.engine.connect() as conn:
+            with conn.execution_options(nishabdham_read_only=True).begin():
+                yield conn
 
     def _get(self, conn: Connection, job_id: str) -> Job | None:
         from sqlalchemy import select

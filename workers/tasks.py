@@ -38,7 +38,6 @@ from workers.store import JobStore
 if TYPE_CHECKING:
     from app.settings import Settings
     from app.types import Transcript
-    from pipeline.model import LoadedModel, ModelOptions
     from pipeline.runner import Pipeline, PipelineOptions
 
 log = logging.getLogger(__name__)
@@ -61,28 +60,53 @@ class Outcome:
 
 
 class WorkerRuntime:
-    """What one worker process keeps between jobs: its settings, the store, the loaded model."""
+    """What one worker process keeps between jobs: its settings, the store, the loaded pipeline."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = JobStore.from_settings(settings)
         self.pid = os.getpid()
-        self._models: dict[ModelOptions, LoadedModel] = {}
+        self._pipeline: Pipeline | None = None
 
-    def load_model(self, options: ModelOptions) -> LoadedModel:
-        """The model for ``options``, loaded once; a different model replaces it (one in memory)."""
+    def pipeline(self, options: PipelineOptions) -> Pipeline:
+        """The pipeline for ``options``, kept between jobs: model, word list and glossary load once.
+
+        A job with other settings gets a new pipeline (keeping the model when it is the same one):
+        one pipeline, one model in memory at a time.
+        """
         from pipeline.model import load_model
-
-        if options not in self._models:
-            self._models.clear()
-            self._models[options] = load_model(options)
-        return self._models[options]
-
-    def pipeline_for(self, job: Job) -> Pipeline:
         from pipeline.runner import Pipeline
 
-        options = job_pipeline_options(job.options, self.settings)
-        return Pipeline(options, self.load_model(options.model))
+        current = self._pipeline
+        if current is None or current.options != options:
+            same_model = current is not None and current.options.model == options.model
+            self._pipeline = Pipeline(options, current.model if same_model else load_model(options.model))
+        return self._pipeline
+
+    def pipeline_for(self, job: Job) -> Pipeline:
+        return self.pipeline(job_pipeline_options(job.options, self.settings))
+
+    def warm_up(self) -> None:
+        """Load the model and the code-switch resources, and run the pipeline once on a second of tone.
+
+        The first job then starts as fast as the others; nothing is written.
+        """
+        import tempfile
+        import wave
+
+        import numpy as np
+
+        pipeline = self.pipeline(self.settings.pipeline_options())
+        pipeline.codeswitch.restorer, pipeline.codeswitch.glossary  # noqa: B018 - loaded on first use
+        tone = (3000 * np.sin(2 * np.pi * 440 * np.arange(16000) / 16000)).astype("<i2")
+        with tempfile.TemporaryDirectory(prefix="nishabdham-warm-up-") as folder:
+            path = Path(folder) / "tone.wav"
+            with wave.open(str(path), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(16000)
+                out.writeframes(tone.tobytes())
+            pipeline.run(path)
 
 
 _runtime: WorkerRuntime | None = None
@@ -104,8 +128,11 @@ def _load_model_once(**_: Any) -> None:
     settings = getattr(current_app, "nishabdham_settings", None)
     if settings is None:
         return
-    process = runtime(settings)
-    process.load_model(settings.pipeline_options().model)
+    try:
+        runtime(settings).warm_up()
+    except NishabdhamError as exc:  # jobs will meet the same error and fail with it; the worker stays up
+        log.error("worker process %d: %s", os.getpid(), exc)
+        return
     log.info("worker process %d ready: model %s loaded", os.getpid(), settings.model)
 
 

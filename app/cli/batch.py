@@ -105,11 +105,13 @@ def _wait(store, batch, bars: bool):
 
         def update(jobs) -> None:
             for job in jobs:
+                label = job.state if job.finished else job.stage or job.state
                 if job.id in updaters:
-                    updaters[job.id](job.stage or job.state, job.progress if job.state != "failed" else 0.0)
+                    updaters[job.id](label, job.progress)
                 if not bars and job.finished and job.id not in reported:
                     reported.add(job.id)
-                    print(f"{job.state}: {by_job[job.id]}", flush=True)
+                    done_before = batch.before.get(job.id) == "done" and job.id not in batch.queued
+                    print(f"{'skipped (already done)' if done_before else label}: {by_job[job.id]}", flush=True)
             overall("", sum(1.0 if j.finished else j.progress for j in jobs) / max(1, len(jobs)))
 
         jobs = batches.wait(store, list(by_job), update, on_stalled=stalled)
