@@ -8,12 +8,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXTRAS := queue,review,test,eval
+# The diarization extra (pyannote.audio + torch, ~6 GB) lives in its own venv: .venv stays light,
+# and the default suite proves the project works without it. See README "Speakers, music and applause".
+DIAR_VENV  := .venv-diar
+DIAR_BIN   := $(DIAR_VENV)/bin
+DIAR_STAMP := $(DIAR_VENV)/.installed
 # Debian packages: ffmpeg (decoding), redis-server (queue), chromium (browser tests),
 # hunspell-te and tesseract-ocr-tel (Telugu word lists), fonts-lohit-telu (Telugu glyphs in the browser),
 # docker-compose (checks docker/compose.yaml; no Docker engine is needed).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup system-packages venv model demo test test-fast lint bench clean eval-dev eval-dev-baseline
+.PHONY: help setup system-packages venv model demo test test-fast lint bench clean eval-dev eval-dev-baseline diarization-venv
 
 help:
 	@echo "make demo    - set up everything, then subtitle a bundled sample"
@@ -49,15 +54,25 @@ $(STAMP): pyproject.toml constraints.txt
 model: $(STAMP)
 	$(BIN)/nishabdham setup
 
+diarization-venv: $(DIAR_STAMP)
+
+$(DIAR_STAMP): pyproject.toml constraints.txt constraints-diarization.txt
+	@test -x $(DIAR_BIN)/python || $(PYTHON) -m venv $(DIAR_VENV)
+	$(DIAR_BIN)/python -m pip install -q --upgrade pip
+	$(DIAR_BIN)/python -m pip install -q -c constraints.txt -c constraints-diarization.txt -e '.[test,diarization]'
+	$(DIAR_BIN)/nishabdham setup --diarization
+	@touch $@
+
 demo: setup
 	$(BIN)/nishabdham transcribe samples/*/*.wav samples/*/*.flac --out demo-output
 	@echo "subtitles written to $(CURDIR)/demo-output"
 
-test: setup
-	$(BIN)/python -m pytest
+test: setup diarization-venv
+	$(BIN)/python -m pytest -m "not diarization"
+	$(DIAR_BIN)/python -m pytest -m diarization
 
 test-fast: setup
-	$(BIN)/python -m pytest -m "not model and not browser and not queue"
+	$(BIN)/python -m pytest -m "not model and not browser and not queue and not diarization"
 
 bench: setup
 	$(BIN)/python bench/bench_queue.py
@@ -81,4 +96,4 @@ eval-dev-baseline: setup
 	  --json eval/baseline-dev.json
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache test-artifacts
+	rm -rf $(VENV) $(DIAR_VENV) demo-output .pytest_cache test-artifacts

@@ -27,6 +27,7 @@ from pydantic_settings import (
 from app.errors import ConfigError
 from pipeline.audio import NormalizeOptions
 from pipeline.codeswitch import CodeSwitchOptions
+from pipeline.diarize import DiarizeOptions
 from pipeline.model import ModelOptions
 from pipeline.qa import QaOptions
 from pipeline.runner import PipelineOptions
@@ -84,6 +85,8 @@ class Settings(BaseSettings):
     decode: TranscribeOptions = Field(default_factory=TranscribeOptions, description="Whisper decoding.")
     rules: CueRules = Field(default_factory=CueRules, description="Subtitle rule profile.")
     codeswitch: CodeSwitchOptions = Field(default_factory=CodeSwitchOptions, description="Code-switch post-processing: strategy, English-word policy, glossary, hallucination guard.")
+    diarize: DiarizeOptions = Field(default_factory=DiarizeOptions, description="Speakers, and cues kept out of non-speech.")
+    speaker_names: dict[str, str] = Field(default_factory=dict, description="Names for speaker labels, e.g. {\"SPEAKER_00\": \"Host\"}, applied when subtitles are written.")
 
     # --- queue and job store (`nishabdham batch`, `worker`, `jobs`) -------------------
     broker_url: str = Field("redis://127.0.0.1:6379/0", description="Celery broker (Redis) that every worker and `nishabdham batch` share.")
@@ -145,14 +148,20 @@ class Settings(BaseSettings):
     def pipeline_options(self) -> PipelineOptions:
         from dataclasses import replace
 
+        vad = self.vad
+        if vad.backend == "pyannote" and not vad.pyannote_model and self.models_dir:
+            from pipeline.pyannote_models import segmentation_dir
+
+            vad = replace(vad, pyannote_model=str(segmentation_dir(self.models_dir)))
         return PipelineOptions(
             model=self.model_options(),
             normalize=self.normalize,
-            transcribe=replace(self.decode, language=self.language, vad=self.vad),
+            transcribe=replace(self.decode, language=self.language, vad=vad),
             codeswitch=replace(self.codeswitch, glossary_files=(*self.codeswitch.glossary_files, *self._user_glossary())),
             segment=SegmentOptions(rules=self.rules),
-            writer=WriterOptions(formats=self.formats),
+            writer=WriterOptions(formats=self.formats, speaker_names=dict(self.speaker_names)),
             second_line=self.second_line,
+            diarize=self.diarize,
         )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from app.types import Cue, Segment, Transcript, Word, to_jsonable
 from pipeline.audio import Audio, NormalizeOptions, load_audio, with_speech
 from pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
+from pipeline.diarize import DiarizeOptions, finish_cues
 from pipeline.model import LoadedModel, ModelOptions, load_model
 from pipeline.progress import JobProgress, Progress, null_progress
 from pipeline.segment import SegmentOptions, build_cues
@@ -47,6 +48,7 @@ class PipelineOptions:
     writer: WriterOptions = field(default_factory=WriterOptions)
     second_line: str = "translit"
     """``translit`` (ISO 15919 transliteration), ``translation`` (English, from Whisper's translate task), or ``none``."""
+    diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
 
     def output_settings(self) -> dict:
         """The settings that change the output (hashed to identify a job)."""
@@ -90,6 +92,8 @@ class Pipeline:
         progress("codeswitch", 1.0)
         with clock("segment"):
             cues = self._cues(segments, audio)
+        with clock("speakers"):  # no cue over music, applause or silence; speaker labels (--diarize)
+            cues = finish_cues(cues, audio.samples, audio.sample_rate, decoding.regions, opts.diarize, opts.segment.rules)
         if opts.second_line == "translation" and cues:
             with clock("translate"):
                 cues = attach_translation(cues, self._translate(audio, decoding))

@@ -50,6 +50,8 @@ class CueRules:
     """Punctuation that ends a sentence (a preferred cue break)."""
     clause_marks: str = ",;:—–"
     """Punctuation that ends a clause (a weaker break)."""
+    speaker_prefix: bool = False
+    """Show each cue's speaker ("Host: ...") in front of its first line, when the cue has one."""
 
 
 # --------------------------------------------------------------------------- layout
@@ -120,7 +122,7 @@ def cue_lines(cue: Cue, rules: CueRules) -> list[str]:
     lines = layout_lines(cue.text, rules, primary_max) or _force_lines(cue.text, rules, primary_max)
     if cue.second:
         lines += layout_lines(cue.second, rules, second_max) or _force_lines(cue.second, rules, second_max)
-    prefix = f"{cue.speaker}: " if cue.speaker else ""
+    prefix = f"{cue.speaker}: " if cue.speaker and rules.speaker_prefix else ""
     if prefix and lines:
         lines[0] = prefix + lines[0]
     return lines

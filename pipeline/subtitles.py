@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -31,6 +31,8 @@ class WriterOptions:
     """Which files to write: any of srt, vtt, json."""
     separate_tracks: bool = True
     """With a second line, also write each language as its own track (``<stem>.te.srt``, ``<stem>.en.srt``)."""
+    speaker_names: dict[str, str] = field(default_factory=dict)
+    """Names for speaker labels (``SPEAKER_00`` -> ``Host``), applied to every file written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +144,10 @@ def render_outputs(
 ) -> dict[str, str]:
     """File name -> content for every requested format (and the separate-language tracks)."""
     check_cues(transcript.cues, transcript.duration_ms)
+    if options.speaker_names:
+        from pipeline.diarize import name_speakers
+
+        transcript = replace(transcript, cues=tuple(name_speakers(transcript.cues, options.speaker_names)))
     files: dict[str, str] = {}
     bilingual = any(c.second for c in transcript.cues)
     for fmt in options.formats:

@@ -1,4 +1,4 @@
-"""Where the speech is: Silero VAD regions, grouped into decode windows.
+"""Where the speech is: Silero (default) or pyannote VAD regions, grouped into decode windows.
 
 Whisper decodes 30-second windows. Instead of handing it the whole recording
 (faster-whisper's sequential mode computes features for all of it at once, and
@@ -6,11 +6,16 @@ lets a music intro decide the language), the pipeline finds speech with Silero
 VAD and decodes one window at a time: memory stays bounded on long recordings,
 every window gets the same decoding prompt, progress is exact, and a long
 stretch without speech (music, applause, silence) is never handed to the model.
+
+``backend="pyannote"`` (the ``diarization`` extra) finds speech with pyannote's
+segmentation-3.0 instead (:mod:`pipeline.pyannote_vad`); the regions have the same
+form, so nothing after this stage changes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -19,8 +24,10 @@ import numpy as np
 class VadOptions:
     """Options of voice-activity detection and windowing."""
 
+    backend: Literal["silero", "pyannote"] = "silero"
+    """``silero`` (built in) or ``pyannote`` (segmentation-3.0; needs the diarization extra)."""
     threshold: float = 0.5
-    """Silero speech probability above which a frame is speech."""
+    """Speech probability (Silero), or share of pyannote chunks saying speech, above which a frame is speech."""
     min_speech_ms: int = 250
     """Speech regions shorter than this are dropped (clicks, coughs)."""
     min_silence_ms: int = 400
@@ -31,6 +38,12 @@ class VadOptions:
     """Longest stretch of audio decoded at once (Whisper's window)."""
     max_window_gap_ms: int = 3000
     """Speech regions further apart than this are decoded in separate windows."""
+    pyannote_model: str = ""
+    """pyannote segmentation checkpoint directory; empty: segmentation-3.0 installed by ``nishabdham setup --diarization``."""
+    pyannote_step_s: float = 5.0
+    """pyannote: seconds between the starts of its 10 s analysis chunks (smaller: slower, smoother)."""
+    change_context_ms: int = 2000
+    """pyannote: a speaker starting within this long after another one stopped is a speaker change."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +66,13 @@ class Window:
 
 
 def speech_regions(samples: np.ndarray, sample_rate: int, options: VadOptions = VadOptions()) -> list[SpeechRegion]:
-    """Speech regions found by Silero VAD (the ONNX model shipped in faster-whisper)."""
+    """Speech regions found by Silero VAD (the ONNX model shipped in faster-whisper) or pyannote."""
     if len(samples) < sample_rate // 10:
         return []
+    if options.backend == "pyannote":
+        from pipeline import pyannote_vad
+
+        return pyannote_vad.speech_regions(samples, sample_rate, options)
     from faster_whisper.vad import VadOptions as SileroOptions
     from faster_whisper.vad import get_speech_timestamps
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -71,7 +73,12 @@ def test_text_that_cannot_fit_returns_none():
 
 def test_cue_lines_put_the_second_line_below_and_the_speaker_in_front():
     cue = Cue(0, 1000, "నీరు ప్రవహించింది", second="nīru pravahiṁciṁdi", speaker="Host")
-    assert cue_lines(cue, RULES) == ["Host: నీరు ప్రవహించింది", "nīru pravahiṁciṁdi"]
+    assert cue_lines(cue, replace(RULES, speaker_prefix=True)) == ["Host: నీరు ప్రవహించింది", "nīru pravahiṁciṁdi"]
+
+
+def test_cue_lines_show_the_speaker_only_when_asked():
+    cue = Cue(0, 1000, "నీరు ప్రవహించింది", speaker="SPEAKER_00")
+    assert cue_lines(cue, RULES) == ["నీరు ప్రవహించింది"]
 
 
 # --------------------------------------------------------------------------- operations

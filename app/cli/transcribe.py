@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from app.cli.common import add_model_arguments, fail, settings_from, warn
+from app.cli.speakers import add_speaker_arguments, check_available, speaker_overrides
 from app.errors import ModelError, NishabdhamError, OutputError
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def register(subparsers) -> None:
     add_model_arguments(parser)
     parser.add_argument("--formats", help="comma-separated output formats (default srt,vtt,json)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_speaker_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -35,8 +37,10 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = {"codeswitch": {"english_words": args.english_words}} if args.english_words else {}
     settings = settings_from(
-        args, model=args.model, language=args.language, second_line=args.second_line, formats=args.formats, **overrides
+        args, model=args.model, language=args.language, second_line=args.second_line, formats=args.formats,
+        **overrides, **speaker_overrides(args),
     )
+    check_available(settings)
     out_dir = Path(args.out)
     try:
         check_writable(out_dir)

@@ -1,0 +1,102 @@
+"""What the speaker stage costs: seconds per minute of audio, and detection error rates.
+
+Run in the diarization environment (``make diarization-venv``):
+
+    .venv-diar/bin/python bench/bench_diarization.py [--repeat 2] [--dev-data DIR]
+
+On the issue-7 test recording (speaker A, music and applause, speaker B, A joined to B,
+A and B overlapping), repeated ``--repeat`` times, it times Silero VAD (the default),
+pyannote segmentation-3.0 (speech + overlap + speaker changes in one pass) and the
+diarization pipeline the tests build (segmentation-3.0 + an MFCC-statistics stand-in for
+a speaker-embedding model), and reports the detection error rate of both VADs with
+pyannote.metrics. Prints one JSON object. Model loading and one warm-up run on 15 s
+(torch's start-up) are kept out of the per-minute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.diarization_recording import SR, build  # noqa: E402
+
+
+def detection_error(turns, regions) -> dict[str, float]:
+    from pyannote.core import Annotation, Segment
+    from pyannote.metrics.detection import DetectionErrorRate
+
+    reference, hypothesis = Annotation(), Annotation()
+    for start, end in turns:
+        reference[Segment(start / 1000, end / 1000)] = "speech"
+    for region in regions:
+        hypothesis[Segment(region.start_ms / 1000, region.end_ms / 1000)] = "speech"
+    details = DetectionErrorRate()(reference.support(), hypothesis, detailed=True)
+    return {k: round(float(v), 4) for k, v in details.items()}
+
+
+def timed(fn, *args):
+    started = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=2, help="copies of the test recording, end to end")
+    parser.add_argument("--dev-data", default=str(ROOT.parent / "shared" / "data" / "dev"))
+    args = parser.parse_args()
+
+    from pipeline.diarize import DiarizeOptions, diarize, load_pipeline
+    from pipeline.pyannote_models import load_segmentation_model, locate_segmentation, segmentation_dir
+    from pipeline.pyannote_vad import detect
+    from pipeline.vad import VadOptions, speech_regions
+    from tests.diarization_pipeline import write_pipeline_dir
+
+    one = build(Path(args.dev_data))
+    samples = np.concatenate([one.samples] * args.repeat)
+    shift = one.duration_ms
+    turns = [(t.start_ms + i * shift, t.end_ms + i * shift) for i in range(args.repeat) for t in one.turns]
+    minutes = len(samples) / SR / 60
+
+    _, load_s = timed(load_segmentation_model, str(locate_segmentation()))
+    warm = one.samples[: 15 * SR]  # the first inference of a process pays torch's start-up: not counted
+    speech_regions(warm, SR, VadOptions())
+    options = VadOptions(backend="pyannote", speech_pad_ms=0)
+    detect(warm, SR, options)
+    silero, silero_s = timed(speech_regions, samples, SR, VadOptions(speech_pad_ms=0))
+    activity, pyannote_s = timed(detect, samples, SR, options)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_pipeline_dir(Path(tmp), segmentation_dir() / "pytorch_model.bin")
+        _, pipeline_load_s = timed(load_pipeline, str(folder))
+        diarize(warm, SR, DiarizeOptions(pipeline=str(folder)))
+        _, diarize_s = timed(diarize, samples, SR, DiarizeOptions(pipeline=str(folder)))
+
+    report = {
+        "audio_s": round(len(samples) / SR, 1),
+        "seconds_per_minute_of_audio": {
+            "silero_vad": round(silero_s / minutes, 2),
+            "pyannote_vad_overlap_changes": round(pyannote_s / minutes, 2),
+            "diarization_pipeline": round(diarize_s / minutes, 2),
+            "extra_for_vad_pyannote": round((pyannote_s - silero_s) / minutes, 2),
+            "extra_for_vad_pyannote_and_diarize": round((pyannote_s + diarize_s - silero_s) / minutes, 2),
+        },
+        "load_s": {"segmentation_model": round(load_s, 2), "diarization_pipeline": round(pipeline_load_s, 2)},
+        "detection_error_rate": {"silero": detection_error(turns, silero), "pyannote": detection_error(turns, activity.speech)},
+        "overlap_regions": len(activity.overlap),
+        "speaker_changes": len(activity.changes_ms),
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
