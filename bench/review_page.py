@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -60,7 +61,7 @@ def functions(job, transcript, audio, settings) -> dict:
     report = clock("warnings + QA flags, all cues", results, tbl.report, version.cues, settings.rules)
     order = tbl.display_order(version.cues, report, True)
     clock("table rows (worst first)", results, tbl.table_rows, version.cues, order, report, recording.machine_text)
-    edited = ed.edit_text(version.cues, version.cues[100].id, "సవరణ")
+    edited = ed.edit_text(version.cues, version.cues[len(version.cues) // 2].id, "సవరణ")
     clock("save a version", results, store.save, job.id, edited, version.number, "bench")
     return results, len(version.cues)
 
@@ -106,8 +107,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (recording, data, server log)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="nishabdham-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="nishabdham-review-bench-"))
+    try:
+        return measure(args, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, work: Path) -> int:
     env = {"NISHABDHAM_DATA_DIR": str(work / "data"), "NISHABDHAM_REVIEW_PASSWORD": PASSWORD}
     os.environ.update(env)
     from app.settings import load_settings
@@ -116,7 +126,7 @@ def main() -> int:
     audio, transcript = synthetic_reading(DEV_DATA, work, int(args.minutes * 60_000), stem="sixty", pause_ms=450)
     job = finished_job(settings, audio, transcript)
     pieces, cues = functions(job, transcript, audio, settings)
-    print(f"recording: {args.minutes:g} min, {cues} cues; work dir {work}")
+    print(f"recording: {args.minutes:g} min, {cues} cues" + (f"; work folder {work}" if args.keep else ""))
     for label, seconds in pieces.items():
         print(f"  {label:<36} {seconds * 1000:8.1f} ms")
     timings = browser(job, env, args.runs, work / "server.log")
