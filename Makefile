@@ -82,6 +82,7 @@ test-fast: setup
 
 bench: setup
 	$(BIN)/python bench/bench_queue.py
+	$(BIN)/python bench/review_page.py
 
 lint: setup
 	$(BIN)/python -m ruff check . || true

@@ -86,3 +86,31 @@ class ManifestError(InputError):
     """An evaluation-set manifest cannot be read at all (missing, not UTF-8 text)."""
 
     code = "manifest"
+
+
+class ReviewError(NishabdhamError):
+    """A review edit, version or approval cannot be done as asked."""
+
+    code = "review"
+
+
+class VersionConflictError(ReviewError):
+    """Someone else saved a newer version of the same recording since this edit began."""
+
+    code = "version-conflict"
+
+    def __init__(self, message: str, *, latest: int, path: str | Path | None = None) -> None:
+        self.latest = latest
+        super().__init__(message, path=path)
+
+
+class AuthError(NishabdhamError):
+    """Sign-in was refused, or the review UI would be exposed without authentication."""
+
+    code = "auth"
+
+
+class UploadError(InputError):
+    """An uploaded recording was refused (too large, wrong type, unusable name)."""
+
+    code = "upload"

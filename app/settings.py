@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     # --- where things live --------------------------------------------------------------
     data_dir: Path = Field(default_factory=lambda: Path(_default_data_dir()), description="Jobs, uploads, versions and evaluation sets live here.")
     log_level: str = Field("INFO", description="Logging level of the command-line tools and workers.")
+
+    # --- review in the browser (`nishabdham review`) -------------------------------------
+    review_password: SecretStr = Field(SecretStr(""), description="Password reviewers sign in with; empty means no password (allowed on 127.0.0.1 only).")
+    review_oidc: bool = Field(False, description="Sign in with OIDC through st.login; needs an [auth] section in .streamlit/secrets.toml.")
+    review_oidc_provider: str = Field("", description="Named [auth.<provider>] section for st.login; empty uses the default [auth] provider.")
+    review_max_upload_mb: int = Field(500, ge=1, description="Largest recording a reviewer may upload, in MB (1 MB = 1,048,576 bytes).")
+    review_undo_depth: int = Field(100, ge=1, description="How many edits a reviewer can undo.")
 
     # --- stage options (each defined in its stage's module) --------------------------
     normalize: NormalizeOptions = Field(default_factory=NormalizeOptions, description="Audio normalization.")

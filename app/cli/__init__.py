@@ -19,6 +19,7 @@ COMMANDS = (
     "app.cli.batch",
     "app.cli.jobs",
     "app.cli.worker",
+    "app.cli.review",
 )
 
 

@@ -1,0 +1,66 @@
+"""The cue table as plain data: rows, worst-first order, and table edits turned into edit operations."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pipeline.segment import CueRules
+from review_ui import editing as ed
+from review_ui import table as tbl
+from review_ui.quality import MachineText
+from tests.review_support import cues as make_cues
+from tests.review_support import transcript
+
+DURATION = transcript().duration_ms
+
+
+def test_rows_show_times_lines_flags_tags_and_the_machine_text_where_it_differs():
+    machine = make_cues()
+    cues = ed.set_tags(ed.edit_text(machine, "c0002", "పోతన భాగవతము చదివారు"), "c0002", ["phonetic"])
+    report = tbl.report(cues, CueRules())
+    rows = tbl.table_rows(cues, tbl.display_order(cues, report, False), report, MachineText(machine))
+    assert [r["#"] for r in rows] == [1, 2, 3, 4]
+    assert rows[1]["start"] == ed.format_ms(cues[1].start_ms) and rows[1]["line 1"] == "పోతన భాగవతము చదివారు"
+    assert rows[1]["tags"] == ["phonetic"] and rows[1]["machine"] == "పోతన భాగవతం చదివారు"
+    assert rows[0]["machine"] == ""  # unchanged
+
+
+def test_worst_flagged_first_puts_the_most_severe_cue_on_top():
+    cues = list(make_cues())
+    cues[2] = replace(cues[2], text="தமிழ் వరి", words=tuple(replace(w, probability=0.1) for w in cues[2].words))
+    cues = tuple(cues)
+    report = tbl.report(cues, CueRules())
+    order = tbl.display_order(cues, report, True)
+    assert order[0] == 2 and sorted(order) == [0, 1, 2, 3]
+    assert tbl.display_order(cues, report, False) == [0, 1, 2, 3]
+    rows = tbl.table_rows(cues, order, report, MachineText(make_cues()))
+    assert rows[0]["#"] == 3 and rows[0]["QA"].startswith("script")
+
+
+def test_table_edits_apply_to_the_right_cue_in_worst_first_order():
+    cues = list(make_cues())
+    cues[3] = replace(cues[3], text="தமிழ்")
+    cues = tuple(cues)
+    order = tbl.display_order(cues, tbl.report(cues, CueRules()), True)
+    assert order[0] == 3
+    edits = {0: {"line 1": "శ్రీనాథుడు", "tags": ["script"]}, "1": {"speaker": "Host"}}
+    out, errors = tbl.apply_table_edits(cues, order, edits, DURATION)
+    assert errors == []
+    assert (out[3].text, out[3].tags) == ("శ్రీనాథుడు", ("script",))
+    assert out[order[1]].speaker == "Host"
+
+
+def test_refused_table_edits_are_reported_and_the_rest_applied():
+    cues = make_cues()
+    order = [0, 1, 2, 3]
+    edits = {
+        0: {"end": ed.format_ms(cues[1].start_ms + 10)},  # overlaps cue 2
+        1: {"start": "soon"},
+        2: {"line 2": "this is an english line"},
+        3: {"start": ed.format_ms(cues[3].start_ms - 100)},
+    }
+    out, errors = tbl.apply_table_edits(cues, order, edits, DURATION)
+    assert len(errors) == 2 and "overlaps cue 2" in errors[0] and "'soon' is not a time" in errors[1]
+    assert out[0] == cues[0] and out[1] == cues[1]
+    assert out[2].second == "this is an english line"
+    assert out[3].start_ms == cues[3].start_ms - 100
