@@ -21,6 +21,9 @@ from app.types import Cue, Transcript, dumps
 from pipeline.segment import CueRules, cue_lines
 
 FORMATS = ("srt", "vtt", "json")
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; subtitles are for others to read (the review UI, a web server)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -130,3 +130,11 @@ def test_atomic_write_into_a_file_path_is_a_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(OutputError, match="not-a-dir"):
         atomic_write_text(blocker / "out.srt", "text")
+
+
+def test_written_files_are_readable_by_others_like_any_new_file(tmp_path):
+    import stat
+
+    written = write_outputs(_transcript([Cue(0, 900, "a")]), tmp_path, "r", RULES)
+    for path in written:
+        assert stat.S_IMODE(path.stat().st_mode) & 0o044 == 0o044  # group and others may read (umask 022)
