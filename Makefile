@@ -75,7 +75,7 @@ samples: setup
 
 test: setup diarization-venv
 	$(BIN)/python -m pytest -m "not diarization"
-	$(DIAR_BIN)/python -m pytest -m diarization
+	$(DIAR_BIN)/python -m pytest -m diarization tests/test_diarization_pyannote.py  # .venv-diar has no queue or review extras
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not model and not browser and not queue and not diarization"

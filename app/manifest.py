@@ -9,6 +9,7 @@ reviewer's error ``tags``, the ``reviewer`` and the ``job``.
 from __future__ import annotations
 
 import json
+from typing import Sequence
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,3 +166,17 @@ def _resolve(manifest: Path, value: str, field: str, check_files: bool) -> Path:
     if check_files and not path.is_file():
         raise _LineError(f"{field} not found: {path}")
     return path
+
+
+def latest_per_job(rows: Sequence[ManifestRow]) -> list[ManifestRow]:
+    """Only the rows of each job's newest approval (``set_version``): the current evaluation set.
+
+    Approving a recording again appends its cues under a new set_version; older rows stay
+    for history, but counting them again would weigh re-approved recordings twice.
+    """
+    newest: dict[str | None, int] = {}
+    for row in rows:
+        version = int(getattr(row, "set_version", 0) or 0)
+        newest[row.job] = max(newest.get(row.job, 0), version)
+    return [r for r in rows if int(getattr(r, "set_version", 0) or 0) == newest[r.job]]
+

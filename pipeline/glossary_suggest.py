@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.errors import GlossaryError
-from app.manifest import ManifestEntry
+from app.manifest import ManifestEntry, latest_per_job
 from pipeline.metrics import align_words, word_script
 
 #: Kinds of glossary term (as in the glossary file); a suggestion starts as ``term``.
@@ -83,8 +83,10 @@ def mine(
     the glossary (``known``: term → its forms) already maps to that term.
     """
     known = known or {}
+    entries = list(entries)
+    current = {id(row) for row in latest_per_job([e.row for e in entries])}  # a re-approval counts once
     seen: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for entry in entries:
+    for entry in (e for e in entries if id(e.row) in current):
         if entry.row.hypothesis is None:
             continue
         where = f"{entry.manifest.name}:{entry.line}"

@@ -27,7 +27,7 @@ from typing import Callable, Iterator, Sequence
 from pydantic import ValidationError
 
 from app.errors import OutputError, ReviewError
-from app.manifest import ManifestRow
+from app.manifest import ManifestRow, latest_per_job  # noqa: F401  (latest_per_job re-exported)
 from pipeline.script import script_counts
 from review_ui.editing import ReviewCue
 from review_ui.media import write_clip
@@ -115,15 +115,6 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
         except (ValueError, ValidationError) as exc:
             raise ReviewError(f"line {number} is not a valid manifest row ({exc})", path=path) from exc
     return rows
-
-
-def latest_per_job(rows: Sequence[ManifestRow]) -> list[ManifestRow]:
-    """Only the rows of each job's newest approval (the current evaluation set)."""
-    newest: dict[str | None, int] = {}
-    for row in rows:
-        version = int(getattr(row, "set_version", 0) or 0)
-        newest[row.job] = max(newest.get(row.job, 0), version)
-    return [r for r in rows if int(getattr(r, "set_version", 0) or 0) == newest[r.job]]
 
 
 @contextmanager

@@ -91,3 +91,17 @@ def test_cli_reports_bad_lines_and_still_suggests(tmp_path, capsys):
     assert main(["glossary", "suggest", str(manifest), "--out", str(out)]) == 1
     assert f"{manifest}:10: broken JSON" in capsys.readouterr().err
     assert len(tomllib.loads(out.read_text(encoding="utf-8"))["term"]) == 2
+
+
+def test_a_recording_approved_again_counts_once(tmp_path):
+    folder = tmp_path / "reviewed"
+    folder.mkdir()
+    rows = []
+    for version in (1, 2):  # the same recording approved twice: only the newest approval counts
+        for i, (hyp, ref) in enumerate(REVIEWED[:2]):
+            rows.append({"audio_filepath": f"a/{version}-{i}.wav", "text": ref, "hypothesis": hyp, "lang": "te", "job": "j1", "set_version": version})
+    (folder / "manifest.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    entries, _ = read_manifest(folder / "manifest.jsonl", check_files=False)
+    suggestions = mine(entries)
+    assert [(s.telugu, s.count) for s in suggestions] == [("పోతన", 2)]
+    assert all(w.startswith("manifest.jsonl:") and int(w.split(":")[1]) > 2 for w in suggestions[0].evidence)
