@@ -23,6 +23,7 @@ with the pivot.
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -98,6 +99,7 @@ class Redecoder(Protocol):
     def sounds_english(self, segment: Segment) -> bool:
         """Whether Whisper's language detector hears English in the segment's audio."""
 
+
     def romanize(self, segment: Segment) -> list[Segment]:
         """Decode the segment's audio as Telugu, allowing Latin letters only."""
 
@@ -169,26 +171,30 @@ class CodeSwitcher:
         if not self.options.enabled or language == "en":
             return [_label(s, "en" if language == "en" else s.language) for s in kept], removed
         out: list[Segment] = []
-        for segment in kept:
-            out.extend(self._process_segment(segment, language, decoder))
-        return [s for s in out if s.words], removed
+        for group in _by_region(kept, regions):
+            out.extend(self._process_group(group, language, decoder))
+        return english.sentence_case([s for s in out if s.words]), removed
 
-    def _process_segment(self, segment: Segment, language: str, decoder: Redecoder | None) -> list[Segment]:
-        if decoder is not None and _foreign(segment):
-            retried = [s for s in decoder.pivot(segment) if not _foreign(s)]
+    def _process_group(self, group: list[Segment], language: str, decoder: Redecoder | None) -> list[Segment]:
+        """Segments of one stretch of speech; a re-decode replaces the whole stretch once."""
+        whole = _joined(group)
+        if decoder is not None and _foreign(whole):
+            retried = [s for s in decoder.pivot(whole) if not _foreign(s)]
             if retried:
                 return [self._convert(s, language) for s in retried]
-        converted = self._convert(segment, language)
-        if decoder is None or not self._looks_translated(converted) or decoder.sounds_english(segment):
-            return [converted]
+        converted = [self._convert(s, language) for s in group]
+        if decoder is None or not self._looks_english(_joined(converted)):
+            return converted
+        if decoder.sounds_english(whole):
+            return converted
         # English text where the voice is not English: Whisper translated. Decode again, romanizing.
-        retried = [self._convert(s, language) for s in decoder.romanize(segment)]
-        if retried and _telugu_share(retried) > _telugu_share([converted]):
-            log.info("re-decoded a translated line at %d ms: %r", segment.start_ms, segment.text)
+        retried = [self._convert(s, language) for s in decoder.romanize(whole)]
+        if retried and _telugu_share(retried) > _telugu_share(converted):
+            log.info("re-decoded a translated line at %d ms: %r", whole.start_ms, whole.text)
             return retried
-        return [converted]
+        return converted
 
-    def _looks_translated(self, segment: Segment) -> bool:
+    def _looks_english(self, segment: Segment) -> bool:
         english_words = sum(1 for w in segment.words if w.lang == "en")
         return len(segment.words) >= 3 and english_words / len(segment.words) >= 0.6
 
@@ -312,7 +318,12 @@ def _romanized(piece: _Piece) -> bool:
 
 
 def second_line(text: str) -> str:
-    """The English-readable second line: ISO 15919 for Telugu words, English words as they are."""
+    """The English-readable second line: ISO 15919 for Telugu words, English words as they are.
+
+    A line with no Telugu in it has nothing to transliterate: its second line is empty.
+    """
+    if not script_counts(text).get("Telugu"):
+        return ""
     out = []
     for word in text.split():
         lead, core, trail = _EDGE.match(word).groups()
@@ -350,6 +361,30 @@ def _foreign(segment: Segment) -> bool:
     total = sum(counts.values())
     foreign = sum(n for s, n in counts.items() if s not in ("Telugu", "Latin") and s not in _INDIC_SCRIPTS)
     return total > 0 and foreign / total > 0.5
+
+
+def _by_region(segments: Sequence[Segment], regions: Sequence[SpeechRegion]) -> list[list[Segment]]:
+    """Consecutive segments grouped by the speech region their middle falls in."""
+    starts = [r.start_ms for r in regions]
+    groups: list[list[Segment]] = []
+    last = None
+    for segment in segments:
+        middle = (segment.start_ms + segment.end_ms) // 2
+        index = bisect.bisect_right(starts, middle) - 1
+        if groups and index == last:
+            groups[-1].append(segment)
+        else:
+            groups.append([segment])
+        last = index
+    return groups
+
+
+def _joined(group: Sequence[Segment]) -> Segment:
+    """One segment standing for a group (for checks and re-decodes; never written out)."""
+    if len(group) == 1:
+        return group[0]
+    words = tuple(w for s in group for w in s.words)
+    return replace(group[0], words=words, text=" ".join(s.text for s in group), end_ms=max(s.end_ms for s in group))
 
 
 def _telugu_share(segments: Sequence[Segment]) -> float:

@@ -151,3 +151,49 @@ def loanword_for(iso: str, min_units: int = 4, min_zipf: float = 3.5) -> str | N
         return None
     word = _loan_index().get(key)
     return word if word and zipf(word) >= min_zipf else None
+
+
+_SENTENCE_END = ".?!"
+_PRONOUN_I = {"i", "i'm", "i'll", "i've", "i'd"}
+
+
+def sentence_case(segments: list, pause_ms: int = 2000) -> list:
+    """English words in sentence case: the first word of a sentence and the pronoun "I".
+
+    The pivot decode writes English in lower case (its prompt is lower-case romanized
+    Telugu, and a capitalized prompt costs Telugu accuracy), so casing is restored here:
+    a sentence starts the recording, follows ``. ? !``, or follows a pause of ``pause_ms``.
+    Telugu has no case; proper nouns inside a sentence are left as Whisper wrote them.
+    """
+    from dataclasses import replace
+
+    out, starts, previous_end = [], True, None
+    for segment in segments:
+        words = []
+        for word in segment.words:
+            if previous_end is not None and word.start_ms - previous_end >= pause_ms:
+                starts = True
+            text = word.text
+            if word.lang == "en":
+                core = english_key(text)
+                if core in _PRONOUN_I:
+                    text = text.replace(core[0], "I", 1) if core[0] == "i" else text
+                elif starts:
+                    text = _capitalize(text)
+            if text != word.text:
+                word = replace(word, text=text, source=word.source or word.text)
+            words.append(word)
+            starts = word.text.rstrip("\"'”’)")[-1:] in _SENTENCE_END
+            previous_end = word.end_ms
+        if words != list(segment.words):
+            segment = replace(segment, words=tuple(words), text=" ".join(w.text for w in words))
+        out.append(segment)
+    return out
+
+
+def _capitalize(text: str) -> str:
+    for i, ch in enumerate(text):
+        if ch.isalpha():
+            return text[:i] + ch.upper() + text[i + 1 :]
+    return text
+

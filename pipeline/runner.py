@@ -177,9 +177,15 @@ class _Redecoder:
         self.pipeline, self.audio, self.regions = pipeline, audio, regions
 
     def _windows(self, segment: Segment) -> list[Window]:
-        inside = [r for r in self.regions if r.end_ms > segment.start_ms and r.start_ms < segment.end_ms]
+        """The speech under the segment: each region it touches, cut to the segment (+/- 200 ms)."""
+        start, end = segment.start_ms - 200, segment.end_ms + 200
+        inside = [
+            SpeechRegion(max(r.start_ms, start), min(r.end_ms, end))
+            for r in self.regions
+            if r.end_ms > start and r.start_ms < end
+        ]
         if not inside:
-            return [Window.span(max(0, segment.start_ms - 200), min(self.audio.duration_ms, segment.end_ms + 200))]
+            return [Window.span(max(0, start), min(self.audio.duration_ms, end))]
         return plan_windows(inside, self.pipeline.options.transcribe.vad)
 
     def _decode(self, segment: Segment, request: DecodeRequest) -> list[Segment]:

@@ -165,8 +165,7 @@ def render_outputs(
             raise OutputError(f"unknown subtitle format '{fmt}' (choose from {', '.join(FORMATS)})")
         if bilingual and options.separate_tracks:
             render = render_srt if fmt == "srt" else render_vtt
-            primary_lang = transcript.language if transcript.language not in ("", "en") else "te"
-            files[f"{stem}.{primary_lang}.{fmt}"] = render(transcript.cues, rules, "primary")
+            files[f"{stem}.te.{fmt}"] = render(transcript.cues, rules, "primary")  # line 1: Telugu script
             files[f"{stem}.en.{fmt}"] = render(transcript.cues, rules, "second")
     if "json" in options.formats:
         files[f"{stem}.json"] = dumps(transcript)

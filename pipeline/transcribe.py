@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -201,10 +201,30 @@ def decode_window(
     )
     language = request.language or ""
     return [
-        seg
+        piece
         for raw in raw_segments  # consumed here, where the model lives
         if (seg := _to_segment(raw, window, language, request.strategy)) is not None
+        for piece in split_at_regions(seg, window)
     ]
+
+
+def split_at_regions(segment: Segment, window: Window) -> list[Segment]:
+    """One segment per speech region it covers: a segment never spans a pause that was cut out,
+    so later checks (language, hallucination) look at one continuous stretch of speech."""
+    if len(window.regions) < 2 or not segment.words:
+        return [segment]
+    bounds = [r.end_ms for r in window.regions[:-1]]
+    groups: dict[int, list[Word]] = {}
+    for word in segment.words:
+        index = bisect.bisect_left(bounds, word.start_ms)
+        groups.setdefault(index, []).append(word)
+    if len(groups) == 1:
+        return [segment]
+    return [
+        replace(segment, words=tuple(words), text=" ".join(w.text for w in words), start_ms=words[0].start_ms,
+                end_ms=max(w.end_ms for w in words), source_text=" ".join(w.text for w in words))
+        for _, words in sorted(groups.items())
+    ]  # fmt: skip
 
 
 def detect_languages(model: LoadedModel, samples: np.ndarray, sample_rate: int = 16000) -> dict[str, float]:

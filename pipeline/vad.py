@@ -40,8 +40,9 @@ class VadOptions:
     """Each speech region is widened by this much on both sides."""
     window_s: float = 30.0
     """Longest stretch of audio decoded at once (Whisper's window)."""
-    spacer_ms: int = 400
-    """Silence put between two speech regions packed into one window (it stands for the pause that was cut out)."""
+    spacer_ms: int = 1000
+    """Silence put between two speech regions packed into one window: it stands for the pause that was
+    cut out, and gives Whisper's word alignment room to place the boundary (400 ms misplaced words)."""
     pyannote_model: str = ""
     """pyannote segmentation checkpoint directory; empty: segmentation-3.0 installed by ``nishabdham setup --diarization``."""
     pyannote_step_s: float = 5.0

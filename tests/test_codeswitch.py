@@ -121,3 +121,40 @@ def test_translation_words_go_to_the_cue_they_overlap():
     words = [Word(100, 600, "one"), Word(3100, 3500, "two"), Word(2100, 2200, "and")]
     out = attach_translation(cues, words)
     assert [c.second for c in out] == ["one and", "two"]
+
+
+def test_second_line_is_empty_for_a_line_without_telugu():
+    assert second_line("ask not what your country can do") == ""
+
+
+def test_english_gets_sentence_case_and_telugu_is_untouched():
+    from pipeline.english import sentence_case
+
+    words = (Word(0, 300, "and", lang="en"), Word(300, 600, "so", lang="en"), Word(600, 900, "i", lang="en"),
+             Word(900, 1200, "said.", lang="en"), Word(1200, 1500, "నీరు", lang="te"), Word(1500, 1800, "ask", lang="en"),
+             Word(5000, 5300, "then", lang="en"))  # fmt: skip
+    out = sentence_case([Segment(0, 5300, "", words)])
+    assert [w.text for w in out[0].words] == ["And", "so", "I", "said.", "నీరు", "ask", "Then"]
+    assert out[0].words[0].source == "and"
+
+
+def test_a_stretch_of_speech_is_checked_and_decoded_again_once(stage):
+    calls = []
+
+    class Decoder:
+        def pivot(self, segment):
+            raise AssertionError("not expected")
+
+        def sounds_english(self, segment):
+            calls.append(("check", segment.start_ms, segment.end_ms))
+            return False
+
+        def romanize(self, segment):
+            calls.append(("romanize", segment.start_ms, segment.end_ms))
+            return [seg("maa kalanu gurtinchi vaallu", segment.start_ms, strategy="pivot+romanize")]
+
+    region = [SpeechRegion(0, 10_000)]
+    first, second = seg("thank you very much", 0), seg("it was a great evening", 2000)
+    out, _ = stage.process([first, second], region, "auto", Decoder())
+    assert calls == [("check", 0, 4000), ("romanize", 0, 4000)]
+    assert " ".join(s.text for s in out).startswith("మా")
