@@ -170,24 +170,27 @@ class CodeSwitcher:
         kept, removed = guard(segments, regions, self.options.prompt, self.options.guard)
         if not self.options.enabled or language == "en":
             return [_label(s, "en" if language == "en" else s.language) for s in kept], removed
+        converted = [self._first_pass(group, language, decoder) for group in _by_region(kept, regions)]
         out: list[Segment] = []
-        for group in _by_region(kept, regions):
-            out.extend(self._process_group(group, language, decoder))
+        for run in _english_runs(converted, self._looks_english):
+            out.extend(self._check_english(run, language, decoder) if run.english else [s for g in run.groups for s in g[1]])
         return english.sentence_case([s for s in out if s.words]), removed
 
-    def _process_group(self, group: list[Segment], language: str, decoder: Redecoder | None) -> list[Segment]:
-        """Segments of one stretch of speech; a re-decode replaces the whole stretch once."""
+    def _first_pass(self, group: list[Segment], language: str, decoder: Redecoder | None) -> tuple[list[Segment], list[Segment]]:
+        """(the recogniser's segments, converted): a foreign-script stretch is decoded again first."""
         whole = _joined(group)
         if decoder is not None and _foreign(whole):
             retried = [s for s in decoder.pivot(whole) if not _foreign(s)]
             if retried:
-                return [self._convert(s, language) for s in retried]
-        converted = [self._convert(s, language) for s in group]
-        if decoder is None or not self._looks_english(_joined(converted)):
+                return retried, [self._convert(s, language) for s in retried]
+        return group, [self._convert(s, language) for s in group]
+
+    def _check_english(self, run: _Run, language: str, decoder: Redecoder | None) -> list[Segment]:
+        """English-looking speech: keep it if the voice is English; if not, Whisper translated: romanize."""
+        converted = [s for _, done in run.groups for s in done]
+        whole = _joined([s for original, _ in run.groups for s in original])
+        if decoder is None or decoder.sounds_english(whole):
             return converted
-        if decoder.sounds_english(whole):
-            return converted
-        # English text where the voice is not English: Whisper translated. Decode again, romanizing.
         retried = [self._convert(s, language) for s in decoder.romanize(whole)]
         if retried and _telugu_share(retried) > _telugu_share(converted):
             log.info("re-decoded a translated line at %d ms: %r", whole.start_ms, whole.text)
@@ -377,6 +380,31 @@ def _by_region(segments: Sequence[Segment], regions: Sequence[SpeechRegion]) -> 
             groups.append([segment])
         last = index
     return groups
+
+
+@dataclass
+class _Run:
+    """Consecutive stretches of speech that all look English (or all do not)."""
+
+    english: bool
+    groups: list[tuple[list[Segment], list[Segment]]]
+
+
+def _english_runs(converted, looks_english, max_gap_ms: int = 2000) -> list[_Run]:
+    """English-looking stretches less than ``max_gap_ms`` apart form one run: one language check for all."""
+    runs: list[_Run] = []
+    for original, done in converted:
+        if not done:
+            runs.append(_Run(False, [(original, done)]))
+            continue
+        english = looks_english(_joined(done))
+        last = runs[-1] if runs else None
+        close = last is not None and last.groups[-1][1] and done[0].start_ms - last.groups[-1][1][-1].end_ms < max_gap_ms
+        if english and last is not None and last.english and close:
+            last.groups.append((original, done))
+        else:
+            runs.append(_Run(english, [(original, done)]))
+    return runs
 
 
 def _joined(group: Sequence[Segment]) -> Segment:

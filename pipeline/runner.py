@@ -194,7 +194,7 @@ class _Redecoder:
 
     def pivot(self, segment: Segment) -> list[Segment]:
         prompt = self.pipeline.codeswitch.options.prompt
-        return self._decode(segment, DecodeRequest("en", prompt, strategy="native+pivot", temperatures=(0.0,)))
+        return self._decode(segment, DecodeRequest("en", prompt, strategy="native+pivot", temperatures=(0.0,), beam_size=1))
 
     def sounds_english(self, segment: Segment) -> bool:
         window = self._windows(segment)[0]
@@ -204,7 +204,8 @@ class _Redecoder:
     def romanize(self, segment: Segment) -> list[Segment]:
         prompt = self.pipeline.codeswitch.options.prompt
         request = DecodeRequest(
-            "te", prompt, strategy="pivot+romanize", suppress_tokens=self.pipeline.latin_only_tokens(), temperatures=(0.0,)
+            "te", prompt, strategy="pivot+romanize", suppress_tokens=self.pipeline.latin_only_tokens(),
+            temperatures=(0.0,), beam_size=1,
         )
         return self._decode(segment, request)
 

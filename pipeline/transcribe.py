@@ -75,7 +75,9 @@ class DecodeRequest:
     multilingual: bool = False
     suppress_tokens: tuple[int, ...] = (-1,)
     temperatures: tuple[float, ...] | None = None
-    """Override the options' fallback schedule (re-decodes use greedy-to-beam 0.0 only)."""
+    """Override the options' fallback schedule (re-decodes use 0.0 only)."""
+    beam_size: int | None = None
+    """Override the options' beam width (re-decodes search greedily)."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ def decode_window(
         window_audio(audio, window),
         language=request.language,
         task=request.task,
-        beam_size=options.beam_size,
+        beam_size=request.beam_size or options.beam_size,
         temperature=list(request.temperatures or options.temperatures),
         compression_ratio_threshold=options.compression_ratio_threshold,
         log_prob_threshold=options.log_prob_threshold,
