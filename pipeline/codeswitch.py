@@ -82,6 +82,8 @@ class CodeSwitchOptions:
     """How many glossary terms are given to the decoder as hotwords in native decoding (0: none)."""
     prompt: str = PIVOT_PROMPT
     """The decoding prompt of the pivot strategy."""
+    english_confidence: float = 0.85
+    """English the recogniser wrote with at least this mean word probability is taken as spoken English without asking the language detector (1.0: always ask)."""
     english_check: float = 0.3
     """A line that comes out English is checked with Whisper's language detector; below this probability of English the voice is not English, and the line is decoded again, romanizing."""
     langid: LangIdOptions = field(default_factory=LangIdOptions)
@@ -189,13 +191,25 @@ class CodeSwitcher:
         """English-looking speech: keep it if the voice is English; if not, Whisper translated: romanize."""
         converted = [s for _, done in run.groups for s in done]
         whole = _joined([s for original, _ in run.groups for s in original])
-        if decoder is None or decoder.sounds_english(whole):
+        if decoder is None or self._confident(whole.words) or decoder.sounds_english(whole):
             return converted
         retried = [self._convert(s, language) for s in decoder.romanize(whole)]
         if retried and _telugu_share(retried) > _telugu_share(converted):
             log.info("re-decoded a translated line at %d ms: %r", whole.start_ms, whole.text)
             return retried
         return converted
+
+    def _confident(self, words: Sequence[Word]) -> bool:
+        """Whisper was sure of these words: real English, no need to ask the language detector.
+
+        Measured on the dev recordings, real English ran at a mean word probability of 0.88-0.92
+        with at most 9 % of words below 0.5; translations of Telugu at 0.29-0.66 with 31 % or more.
+        """
+        if not words:
+            return False
+        mean = sum(w.probability for w in words) / len(words)
+        unsure = sum(w.probability < 0.5 for w in words) / len(words)
+        return mean >= self.options.english_confidence and unsure <= 0.1
 
     def _looks_english(self, segment: Segment) -> bool:
         english_words = sum(1 for w in segment.words if w.lang == "en")

@@ -11,8 +11,8 @@ from pipeline.vad import SpeechRegion
 SPEECH = [SpeechRegion(0, 60_000)]
 
 
-def seg(text, start=0, per_word=400, strategy="pivot"):
-    words = tuple(Word(start + i * per_word, start + (i + 1) * per_word, t, 0.9) for i, t in enumerate(text.split()))
+def seg(text, start=0, per_word=400, strategy="pivot", probability=0.9):
+    words = tuple(Word(start + i * per_word, start + (i + 1) * per_word, t, probability) for i, t in enumerate(text.split()))
     return Segment(start, start + per_word * len(words), text, words, strategy=strategy)
 
 
@@ -106,7 +106,7 @@ def test_translated_lines_are_decoded_again_when_the_voice_is_not_english(stage)
         def romanize(self, segment):
             return [seg("maa kalanu gurtinchi", segment.start_ms, strategy="pivot+romanize")]
 
-    out, _ = stage.process([seg("thank you very much indeed")], SPEECH, "auto", Decoder())
+    out, _ = stage.process([seg("thank you very much indeed", probability=0.4)], SPEECH, "auto", Decoder())  # unsure English
     assert out[0].text.startswith("మా") and out[0].strategy.startswith("pivot+romanize")
 
 
@@ -154,7 +154,23 @@ def test_a_stretch_of_speech_is_checked_and_decoded_again_once(stage):
             return [seg("maa kalanu gurtinchi vaallu", segment.start_ms, strategy="pivot+romanize")]
 
     region = [SpeechRegion(0, 10_000)]
-    first, second = seg("thank you very much", 0), seg("it was a great evening", 2000)
+    first, second = seg("thank you very much", 0, probability=0.4), seg("it was a great evening", 2000, probability=0.4)
     out, _ = stage.process([first, second], region, "auto", Decoder())
     assert calls == [("check", 0, 4000), ("romanize", 0, 4000)]
     assert " ".join(s.text for s in out).startswith("మా")
+
+
+def test_confident_english_is_not_sent_to_the_language_detector(stage):
+    class Decoder:
+        def pivot(self, segment):
+            raise AssertionError("not expected")
+
+        def sounds_english(self, segment):
+            raise AssertionError("confident English needs no check")
+
+        def romanize(self, segment):
+            raise AssertionError("not expected")
+
+    words = tuple(Word(i * 400, (i + 1) * 400, t, 0.95) for i, t in enumerate("ask not what your country can do".split()))
+    out, _ = stage.process([Segment(0, 2800, "ask not what your country can do", words)], SPEECH, "auto", Decoder())
+    assert out[0].text == "Ask not what your country can do"
