@@ -9,8 +9,8 @@ reviewer's error ``tags``, the ``reviewer`` and the ``job``.
 from __future__ import annotations
 
 import json
-from typing import Sequence
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 

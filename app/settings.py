@@ -57,7 +57,8 @@ class Settings(BaseSettings):
     model: str = Field("bundled", description="`bundled` (Whisper base), a faster-whisper model name, or a local CTranslate2 model directory.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where the model runs: auto picks CUDA when a GPU is present.")
     compute_type: str = Field("auto", description="CTranslate2 compute type; auto is int8 on CPU, float16 on CUDA.")
-    cpu_threads: int = Field(0, ge=0, description="CPU threads for the model; 0 lets CTranslate2 choose.")
+    cpu_threads: int = Field(0, ge=0, description="CPU threads per decoding worker; 0 shares the cores among the workers.")
+    decode_workers: int = Field(0, ge=0, description="Windows decoded side by side; 0 means one per CPU core (at most 4) on a CPU, 1 on a GPU.")
     models_dir: str = Field("", description="Where models are assembled or downloaded; empty means inside the installation.")
     local_files_only: bool = Field(False, description="Never contact the model hub.")
 
@@ -141,6 +142,7 @@ class Settings(BaseSettings):
             device=self.device,
             compute_type=self.compute_type,
             cpu_threads=self.cpu_threads,
+            decode_workers=self.decode_workers,
             models_dir=self.models_dir,
             local_files_only=self.local_files_only,
         )

@@ -8,7 +8,10 @@ In one run, on the same recording (dev clips joined with pauses) and the same mo
       hallucination safeguards);
   (a') bare faster-whisper with its defaults (language detected, conditioning on) for reference;
   (b) ``nishabdham transcribe FILE --out DIR`` as a separate process: start-up, model load,
-      normalization, transcription, code-switch post-processing and writing, all included.
+      normalization, transcription, code-switch post-processing and writing, all included;
+      it decodes its windows side by side, one CTranslate2 worker per core;
+  (b') the same with ``NISHABDHAM_DECODE_WORKERS=1`` (one window at a time, as bare does), to
+      show what the pipeline's own stages cost.
 
 The ratio b/a is printed (target <= 1.10 on 5 minutes), and the peak RSS of (b) on a long
 recording (target <= 1.5 GB on 60 minutes). The machine is shared: (a) and (b) alternate.
@@ -72,12 +75,13 @@ def bare(path: Path, pipeline_like: bool) -> float:
     return time.perf_counter() - started
 
 
-def cli(path: Path) -> tuple[float, int]:
+def cli(path: Path, workers: int = 0) -> tuple[float, int]:
     """Wall time and peak RSS (bytes) of one `nishabdham transcribe` process."""
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     cmd = [str(Path(sys.executable).parent / "nishabdham"), "transcribe", str(path), "--out", str(out), "--no-progress"]
+    env = {**os.environ, "NISHABDHAM_DECODE_WORKERS": str(workers)}
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
     if status != 0:
@@ -95,19 +99,25 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-transcribe-"))
     short = make_recording(Path(args.dev), args.minutes, work / "short.wav")
     print(f"recording: {args.minutes:g} min, cpu count {os.cpu_count()}, load {os.getloadavg()[0]:.1f}", flush=True)
-    a_times, b_times, rss = [], [], []
+    a_times, b_times, b1_times, rss = [], [], [], []
     for round_ in range(args.repeat):
         a_times.append(bare(short, pipeline_like=True))
         elapsed, peak = cli(short)
         b_times.append(elapsed)
         rss.append(peak)
-        print(f"round {round_ + 1}: bare {a_times[-1]:.1f} s, nishabdham {elapsed:.1f} s (peak RSS {peak / 2**20:.0f} MB)", flush=True)
+        b1_times.append(cli(short, workers=1)[0])
+        print(
+            f"round {round_ + 1}: bare {a_times[-1]:.1f} s, nishabdham {elapsed:.1f} s (peak RSS {peak / 2**20:.0f} MB), "
+            f"one window at a time {b1_times[-1]:.1f} s",
+            flush=True,
+        )
     reference = bare(short, pipeline_like=False)
-    a, b = min(a_times), min(b_times)
+    a, b, b1 = min(a_times), min(b_times), min(b1_times)
     print(f"bare faster-whisper, same decoding (a): {a:.1f} s = {a / (args.minutes * 60):.2f} x real time")
     print(f"bare faster-whisper, its defaults (a'): {reference:.1f} s")
     print(f"nishabdham transcribe (b):               {b:.1f} s, peak RSS {max(rss) / 2**20:.0f} MB")
-    print(f"ratio b/a = {b / a:.3f}  (target <= 1.10)")
+    print(f"nishabdham, one window at a time (b'):   {b1:.1f} s")
+    print(f"ratio b/a = {b / a:.3f}  (target <= 1.10); b'/a = {b1 / a:.3f}")
     if args.long_minutes:
         long = make_recording(Path(args.dev), args.long_minutes, work / "long.wav")
         elapsed, peak = cli(long)

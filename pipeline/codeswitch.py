@@ -106,6 +106,31 @@ class Redecoder(Protocol):
         """Decode the segment's audio as Telugu, allowing Latin letters only."""
 
 
+class _GuardedRedecoder:
+    """A Redecoder whose output passes the hallucination guard, removals added to ``removed``.
+
+    A re-decode runs greedily without temperature fallback, so a repetition loop would
+    otherwise reach the subtitles unchecked.
+    """
+
+    def __init__(self, inner: Redecoder, regions: Sequence[SpeechRegion], options: CodeSwitchOptions, removed: list[Removal]) -> None:
+        self.inner, self.regions, self.options, self.removed = inner, regions, options, removed
+
+    def _guarded(self, segments: list[Segment]) -> list[Segment]:
+        kept, dropped = guard(segments, self.regions, self.options.prompt, self.options.guard)
+        self.removed.extend(dropped)
+        return kept
+
+    def pivot(self, segment: Segment) -> list[Segment]:
+        return self._guarded(self.inner.pivot(segment))
+
+    def sounds_english(self, segment: Segment) -> bool:
+        return self.inner.sounds_english(segment)
+
+    def romanize(self, segment: Segment) -> list[Segment]:
+        return self._guarded(self.inner.romanize(segment))
+
+
 class CodeSwitcher:
     """The stage with its resources (word list, glossary), loaded once per process."""
 
@@ -172,6 +197,8 @@ class CodeSwitcher:
         kept, removed = guard(segments, regions, self.options.prompt, self.options.guard)
         if not self.options.enabled or language == "en":
             return [_label(s, "en" if language == "en" else s.language) for s in kept], removed
+        if decoder is not None:  # what a re-decode writes goes through the same guard
+            decoder = _GuardedRedecoder(decoder, regions, self.options, removed)
         converted = [self._first_pass(group, language, decoder) for group in _by_region(kept, regions)]
         out: list[Segment] = []
         for run in _english_runs(converted, self._looks_english):

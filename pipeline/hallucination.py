@@ -125,7 +125,12 @@ def _trim_junk_words(segment: Segment, coverage, junk, options: GuardOptions) ->
 
 
 def _drop_loops(segment: Segment, coverage, options: GuardOptions) -> tuple[Segment, list[Removal]]:
-    """Remove repeats of a phrase inside one segment that have no speech or impossible speed."""
+    """Remove repeats of a phrase inside one segment that have no speech or impossible speed.
+
+    The repeats of one loop go as one removal. When two or more repeats go and the phrase
+    itself has no speech under it either (a loop Whisper ran into the end of a window), it
+    goes too; a refrain that was really said keeps every repeat.
+    """
     words = list(segment.words)
     keys = [normalize_text(w.text) for w in words]
     dropped: list[Removal] = []
@@ -135,14 +140,21 @@ def _drop_loops(segment: Segment, coverage, options: GuardOptions) -> tuple[Segm
         if not period:
             i += 1
             continue
-        repeat = words[i + period : i + 2 * period]
-        if _unspoken(repeat, coverage, options):
-            text = " ".join(w.text for w in repeat)
-            dropped.append(Removal(repeat[0].start_ms, repeat[-1].end_ms, text, _loop_reason(repeat, coverage)))
-            del words[i + period : i + 2 * period]
-            del keys[i + period : i + 2 * period]
-        else:
+        end = i + period
+        while keys[end : end + period] == keys[i : i + period] and _unspoken(words[end : end + period], coverage, options):
+            end += period
+        if end == i + period:  # the first repeat was spoken: a refrain
             i += period
+            continue
+        phrase_too = (end - i) // period >= 3 and _unspoken(words[i : i + period], coverage, options)
+        start = i if phrase_too else i + period
+        run = words[start:end]
+        count = len(run) // period
+        text = " ".join(w.text for w in run[:period]) + (f" (x{count})" if count > 1 else "")
+        dropped.append(Removal(run[0].start_ms, run[-1].end_ms, text, _loop_reason(run, coverage)))
+        del words[start:end]
+        del keys[start:end]
+        i = start if start == i else i + period
     return (_with_words(segment, words), dropped) if dropped else (segment, [])
 
 

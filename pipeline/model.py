@@ -48,7 +48,9 @@ class ModelOptions:
     compute_type: str = "auto"
     """``auto`` (int8 on CPU, float16 on CUDA) or any CTranslate2 compute type."""
     cpu_threads: int = 0
-    """CPU threads for CTranslate2; 0 lets it choose."""
+    """CPU threads per decoding worker; 0 shares the machine's cores among the workers."""
+    decode_workers: int = 0
+    """Windows decoded side by side; 0 means one per CPU core (at most 4) on a CPU, 1 on a GPU."""
     models_dir: str = ""
     """Where the bundled model is assembled and named models are downloaded; empty means ``<prefix>/share/nishabdham/models``."""
     local_files_only: bool = False
@@ -64,6 +66,8 @@ class LoadedModel:
     path: str
     device: str
     compute_type: str
+    workers: int = 1
+    """How many windows can be decoded at the same time (CTranslate2 workers)."""
 
     @property
     def is_multilingual(self) -> bool:
@@ -186,19 +190,29 @@ def load_model(options: ModelOptions = ModelOptions()) -> LoadedModel:
 
     source, name = _model_source(options)
     device, compute_type = resolve_device(options)
+    workers, threads = resolve_workers(options, device)
     try:
         whisper = WhisperModel(
             source,
             device=device,
             compute_type=compute_type,
-            cpu_threads=options.cpu_threads,
+            cpu_threads=threads,
+            num_workers=workers,
             download_root=str(models_dir(options)),
             local_files_only=options.local_files_only,
         )
     except Exception as exc:  # noqa: BLE001 - faster-whisper raises many kinds; all mean "cannot load"
         raise _load_error(options.model, exc) from exc
-    log.info("loaded model %s on %s (%s)", name, device, compute_type)
-    return LoadedModel(whisper, name, source, device, compute_type)
+    log.info("loaded model %s on %s (%s, %d workers x %d threads)", name, device, compute_type, workers, threads)
+    return LoadedModel(whisper, name, source, device, compute_type, workers)
+
+
+def resolve_workers(options: ModelOptions, device: str) -> tuple[int, int]:
+    """(decoding workers, CPU threads per worker) for this machine."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = options.decode_workers or (1 if device == "cuda" else max(1, min(cores, 4)))
+    threads = options.cpu_threads or max(1, cores // workers)
+    return workers, threads
 
 
 def _model_source(options: ModelOptions) -> tuple[str, str]:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import DependencyError, ModelError, ModelIntegrityError
-from pipeline.model import sha256_file, default_models_dir
+from pipeline.model import default_models_dir, sha256_file
 
 log = logging.getLogger(__name__)
 

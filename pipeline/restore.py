@@ -228,6 +228,7 @@ class Restorer:
         self.lexicon = lexicon
         self.snap = snap
         self.restore = lru_cache(maxsize=1 << 16)(self._restore)
+        self._near_a_word = lru_cache(maxsize=1 << 14)(self._is_near_a_word)
         # Function words make up about a third of running text (FUNCTION_SHARE); the rest is spread over the list.
         self._function_prior = math.log(max(len(lexicon.function_words), 1)) - math.log(FUNCTION_SHARE)
         self._uniform_prior = math.log(max(len(lexicon.iso_to_word), 1)) - math.log(1 - FUNCTION_SHARE)
@@ -256,7 +257,7 @@ class Restorer:
             candidates.setdefault(seq, 0.0)
         if proposals and self.snap:
             key = skeleton_of_units(list(proposals[0][0]))
-            for near, distance in [(key, 0)] + lex.near_skeletons(key, 1 if len(key) < 7 else 2):
+            for near, _distance in [(key, 0)] + lex.near_skeletons(key, 1 if len(key) < 7 else 2):
                 for iso in lex.words_with_skeleton(near)[:40]:
                     candidates.setdefault(tuple(units(iso)), 0.0)
         best: tuple[float, tuple[str, ...], bool] | None = None
@@ -301,8 +302,7 @@ class Restorer:
                 best = (cost, cut, left, right)
         return None if best is None else best[1:]
 
-    @lru_cache(maxsize=1 << 14)
-    def _near_a_word(self, latin: str) -> bool:
+    def _is_near_a_word(self, latin: str) -> bool:
         key = latin_skeleton(latin)
         return key in self.lexicon.by_skeleton or bool(self.lexicon.near_skeletons(key, 1 if len(key) < 7 else 2))
 

@@ -65,7 +65,7 @@ class Window:
     spacer_ms: int = 0
 
     @classmethod
-    def span(cls, start_ms: int, end_ms: int) -> "Window":
+    def span(cls, start_ms: int, end_ms: int) -> Window:
         """One contiguous stretch of the recording, pauses and all."""
         return cls((SpeechRegion(start_ms, end_ms),))
 

@@ -17,8 +17,8 @@ from app.errors import OutputError, ReviewError, SubtitleFormatError
 from app.types import from_jsonable
 from pipeline.segment import CueRules
 from pipeline.subtitles import WriterOptions, atomic_write_text, render_outputs
-from review_ui.evalsets import append_approval, reviewed_set_dir
 from review_ui.editing import ReviewCue
+from review_ui.evalsets import append_approval, reviewed_set_dir
 from review_ui.quality import error_rates
 from review_ui.recording import Recording
 from review_ui.versions import ReviewVersion, VersionStore, now_iso

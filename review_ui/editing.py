@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
 
 from app.errors import ReviewError
 from app.manifest import ERROR_TAGS
@@ -57,7 +57,7 @@ class ReviewCue:
         """A content field by name; ``times`` is the (start, end) pair."""
         return (self.start_ms, self.end_ms) if name == "times" else getattr(self, name)
 
-    def with_value(self, name: str, value: object) -> "ReviewCue":
+    def with_value(self, name: str, value: object) -> ReviewCue:
         if name == "times":
             start, end = value  # type: ignore[misc]
             return replace(self, start_ms=start, end_ms=end)
@@ -270,11 +270,11 @@ class EditSession:
     undo_depth: int = 100
 
     @classmethod
-    def start(cls, job: str, base_version: int, cues: Sequence[ReviewCue], duration_ms: int, undo_depth: int = 100) -> "EditSession":
+    def start(cls, job: str, base_version: int, cues: Sequence[ReviewCue], duration_ms: int, undo_depth: int = 100) -> EditSession:
         cues = tuple(cues)
         return cls(job, base_version, cues, duration_ms, saved=cues, undo_depth=undo_depth)
 
-    def apply(self, operation: Callable[..., Cues], *args, **kwargs) -> "EditSession":
+    def apply(self, operation: Callable[..., Cues], *args, **kwargs) -> EditSession:
         """Run one edit operation on the cues; the previous state goes on the undo stack."""
         new = tuple(operation(self.cues, *args, **kwargs))
         if new == self.cues:
@@ -282,7 +282,7 @@ class EditSession:
         stack = (self.undo_stack + (self.cues,))[-self.undo_depth :]
         return replace(self, cues=new, undo_stack=stack)
 
-    def undo(self) -> "EditSession":
+    def undo(self) -> EditSession:
         if not self.undo_stack:
             raise ReviewError("nothing to undo")
         return replace(self, cues=self.undo_stack[-1], undo_stack=self.undo_stack[:-1])
@@ -296,7 +296,7 @@ class EditSession:
         """True when there are edits that are not saved as a version yet."""
         return self.cues != self.saved
 
-    def saved_as(self, version: int, cues: Sequence[ReviewCue]) -> "EditSession":
+    def saved_as(self, version: int, cues: Sequence[ReviewCue]) -> EditSession:
         """The session after a save: based on the new version, undo kept (unchanged cues stay the same object)."""
         cues = tuple(cues)
         if cues == self.cues:

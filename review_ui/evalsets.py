@@ -20,9 +20,9 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 from pydantic import ValidationError
 

@@ -15,9 +15,9 @@ import json
 import logging
 import tempfile
 import unicodedata
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Sequence
 
 from app.errors import GlossaryError
 from pipeline.glossary import KINDS, Term, append_term, read_terms
@@ -78,7 +78,7 @@ def add_term(path: str | Path, term: Term, *, reviewer: str, job: str = "") -> T
         fcntl.flock(lock, fcntl.LOCK_EX)
         append_term(path, term)
         record = {"telugu": term.telugu, "reviewer": reviewer, "job": job,
-                  "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                  "at": datetime.now(UTC).isoformat(timespec="seconds")}
         with open(path.with_name(ADDITIONS), "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     log.info("%s added %s to the glossary %s", reviewer, term.telugu, path)

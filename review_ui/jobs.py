@@ -29,13 +29,13 @@ log = logging.getLogger(__name__)
 class Submitted:
     """What became of one uploaded recording."""
 
-    job: "Job"
+    job: Job
     sent: bool
     """True when the job went to the workers now (False: the same recording and settings had a job already)."""
     note: str = ""
 
 
-def submit_upload(store: "JobStore", settings: "Settings", path: Path) -> Submitted:
+def submit_upload(store: JobStore, settings: Settings, path: Path) -> Submitted:
     """Make the job for an uploaded file and send it to the workers; QueueError when Redis is away."""
     from workers.queue import enqueue
     from workers.store import QUEUED, output_options
@@ -104,7 +104,7 @@ def seconds(ms: int | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def job_row(job: "Job", status: ReviewStatus) -> dict[str, Any]:
+def job_row(job: Job, status: ReviewStatus) -> dict[str, Any]:
     """One line of the jobs page."""
     return {
         "id": job.id,

@@ -10,8 +10,8 @@ guard removed nearby) and give every cue a severity, for "worst first".
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from app.types import Removal
 from pipeline.metrics import cer, wer

@@ -7,8 +7,9 @@ tested without Streamlit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from app.errors import ReviewError
 from pipeline.segment import CueRules

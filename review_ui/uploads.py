@@ -13,7 +13,7 @@ import os
 import re
 import secrets
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -65,7 +65,7 @@ def save_upload(data_dir: str | Path, name: str, data: BinaryIO | bytes, size: i
     """Store one upload as ``<data_dir>/uploads/<stamp>-<random>/<safe name>``; returns its path."""
     safe = check_upload(name, size, limit_mb)
     root = uploads_dir(data_dir).resolve()
-    folder = root / f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
+    folder = root / f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
     target = (folder / safe).resolve()
     if target.parent != folder or root not in target.parents:
         raise UploadError(f"{name!r}: the file name would leave the uploads folder")

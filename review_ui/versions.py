@@ -20,10 +20,10 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from app.errors import OutputError, ReviewError, VersionConflictError
 from app.types import from_jsonable, to_jsonable
@@ -64,7 +64,7 @@ class HistoryEntry:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class VersionStore:

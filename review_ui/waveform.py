@@ -12,8 +12,8 @@ recording (a Vega chart cost seconds of JavaScript on a small machine).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

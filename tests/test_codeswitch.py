@@ -110,6 +110,24 @@ def test_translated_lines_are_decoded_again_when_the_voice_is_not_english(stage)
     assert out[0].text.startswith("మా") and out[0].strategy.startswith("pivot+romanize")
 
 
+def test_a_loop_in_a_re_decode_is_removed_and_logged(stage):
+    class Decoder:
+        def pivot(self, segment):
+            raise AssertionError("not expected")
+
+        def sounds_english(self, segment):
+            return False
+
+        def romanize(self, segment):  # greedy, no fallback: the decode ran into a loop at the end
+            good = seg("maa kalanu gurtinchi", segment.start_ms, strategy="pivot+romanize")
+            loop = tuple(Word(good.end_ms, good.end_ms + 1, "shush", 0.3) for _ in range(12))
+            return [Segment(good.start_ms, good.end_ms + 1, good.text + " shush" * 12, good.words + loop, strategy="pivot+romanize")]
+
+    out, removed = stage.process([seg("thank you very much indeed", probability=0.4)], SPEECH, "auto", Decoder())
+    assert [w.source or w.text for s in out for w in s.words] == ["maa", "kalanu", "gurtinchi"]
+    assert any("repetition loop" in r.reason and "shush" in r.text for r in removed)
+
+
 def test_second_line_is_iso_15919_with_english_words_unchanged():
     assert second_line("ఈ bridge మీద నీరు.") == "ī bridge mīda nīru."
 

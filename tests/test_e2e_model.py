@@ -93,3 +93,32 @@ def test_several_inputs_load_the_model_once_and_good_files_survive_bad_ones(tmp_
     assert loads == ["bundled"]
     assert err.count("nishabdham: error:") == 1 and "broken.mp3" in err
     assert (tmp_path / "subs" / "jfk.srt").exists()
+
+
+def test_windows_decoded_side_by_side_give_what_one_at_a_time_gives(model, te_rows, jfk):
+    """The recording's windows go to two CTranslate2 workers at once; order and words are unchanged."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from pipeline.audio import Audio
+    from pipeline.transcribe import DecodeRequest, TranscribeOptions, decode_windows
+    from pipeline.vad import SpeechRegion, Window
+
+    clips = [load_audio(row["path"]).samples for row in te_rows[:3]] + [load_audio(jfk[0]).samples]
+    gap = np.zeros(16000, dtype=np.float32)
+    samples = np.concatenate([piece for clip in clips for piece in (clip, gap)])
+    audio = Audio(samples, 16000, load_audio(jfk[0]).report)
+    windows, start = [], 0
+    for clip in clips:  # one window per clip, so the last (English) one is easy to tell apart
+        end = start + len(clip) * 1000 // 16000
+        windows.append(Window((SpeechRegion(start, end),)))
+        start = end + 1000
+    request = DecodeRequest("en", beam_size=1, temperatures=(0.0,))
+    reported = []
+    side_by_side = decode_windows(replace(model, workers=2), audio, [(w, request) for w in windows], TranscribeOptions(), reported.append)
+    one_at_a_time = decode_windows(replace(model, workers=1), audio, [(w, request) for w in windows], TranscribeOptions())
+    assert reported == sorted(reported) and reported[-1] == 1.0 and len(set(reported)) >= 3  # steady progress
+    assert [(w.start_ms, w.text) for s in side_by_side for w in s.words] == [(w.start_ms, w.text) for s in one_at_a_time for w in s.words]
+    assert [s.start_ms for s in side_by_side] == sorted(s.start_ms for s in side_by_side)
+    assert "americans" in " ".join(s.text for s in side_by_side[-2:]).lower()

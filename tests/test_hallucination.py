@@ -69,3 +69,12 @@ def test_echo_of_the_prompt_is_removed():
 def test_segment_over_silence_with_high_no_speech_probability_is_removed():
     kept, removed = guard([seg("anything at all", 5000, 8000, no_speech=0.9)], SPEECH)
     assert kept == [] and "no speech under it" in removed[0].reason
+
+
+def test_a_loop_run_into_the_end_of_a_window_goes_whole_as_one_removal():
+    spoken = tuple(Word(1400 + i * 400, 1800 + i * 400, t, 0.8) for i, t in enumerate("kalasa paadu bridge".split()))
+    loop = tuple(Word(2970, 2972, ",Shush", 0.3) for _ in range(7))  # zero-length words after the speech
+    segment = Segment(1400, 2972, " ".join(w.text for w in spoken + loop), spoken + loop)
+    kept, removed = guard([segment], SPEECH)
+    assert kept[0].text == "kalasa paadu bridge"
+    assert len(removed) == 1 and removed[0].text == ",Shush (x7)" and "repetition loop" in removed[0].reason

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tomllib
 
 import numpy as np
 import pytest
@@ -12,12 +11,12 @@ import soundfile
 from app.errors import GlossaryError, ReviewError
 from app.manifest import ManifestRow
 from app.types import dumps
+from pipeline.glossary import load_glossary, read_terms
 from pipeline.segment import CueRules
 from pipeline.subtitles import parse_srt
 from review_ui import editing as ed
 from review_ui.approval import approve, latest_approval
 from review_ui.evalsets import MANIFEST, latest_per_job, read_manifest, reviewed_set_dir, row_language
-from pipeline.glossary import load_glossary, read_terms
 from review_ui.glossary import add_term, reviewed_term
 from review_ui.media import clip_wav_bytes, load_peaks, prepare_review_audio
 from review_ui.recording import open_recording

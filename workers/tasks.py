@@ -216,7 +216,7 @@ def job_pipeline_options(options: dict[str, Any], settings: Settings) -> Pipelin
     from pipeline.runner import PipelineOptions
 
     local = settings.model_options()
-    data = {**options, "model": {**options.get("model", {}), "models_dir": local.models_dir, "cpu_threads": local.cpu_threads}}
+    data = {**options, "model": {**options.get("model", {}), "models_dir": local.models_dir, "cpu_threads": local.cpu_threads, "decode_workers": local.decode_workers}}
     try:
         return from_jsonable(PipelineOptions, data)
     except ValueError as exc:  # pydantic's ValidationError: a job from an incompatible version

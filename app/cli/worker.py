@@ -2,7 +2,8 @@
 
 A thin wrapper over ``celery -A workers.celery_app worker`` (which works just
 as well): it checks that Redis answers, then starts the worker on the
-Nishabdham queue. Each worker process loads the model once, when it starts.
+Nishabdham queue. Each worker process loads the model once, when it starts, and decodes
+``cores / concurrency`` windows side by side (``NISHABDHAM_DECODE_WORKERS``).
 Arguments after ``--`` go to Celery unchanged, e.g.
 ``nishabdham worker -- --max-memory-per-child=4000000``.
 """
@@ -30,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
     check_broker(settings)
     if args.config:  # the worker's processes build their settings from the environment
         os.environ["NISHABDHAM_CONFIG"] = str(args.config)
+    if not settings.decode_workers:  # the processes share the cores instead of each taking them all
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        os.environ["NISHABDHAM_DECODE_WORKERS"] = str(max(1, cores // max(1, args.concurrency)))
     from workers.celery_app import app
 
     extra = [a for a in args.celery_args if a != "--"]

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _recording(data_dir: str, job: str, transcript: str, source: str, name: str, mtime: float) -> Recording:
     recording = open_recording(data_dir, job, transcript, source, name)
-    recording.machine_text  # build the index once, shared by every session
+    _ = recording.machine_text  # build the index once, shared by every session
     return recording
 
 
