@@ -76,7 +76,7 @@ def load_audio(path: str | Path, options: NormalizeOptions = NormalizeOptions())
     path = Path(path)
     _check_readable(path)
     info = probe(path)
-    decoder = _StreamingDecoder(path, options, info["channels"])
+    decoder = _StreamingDecoder(path, options, info["channels"], info.get("duration"))
     samples, dc_offset, ffmpeg_warnings = decoder.run()
     warnings = list(ffmpeg_warnings)
     _check_complete(path, info, len(samples) / options.sample_rate, options)
@@ -94,7 +94,7 @@ def load_audio(path: str | Path, options: NormalizeOptions = NormalizeOptions())
         output_loudness_lufs=_round(measure_loudness(samples, options.sample_rate)),
         gain_db=round(gain_db, 2),
         dc_offset=round(dc_offset, 6),
-        peak_dbfs=_round(_dbfs(float(np.max(np.abs(samples)))) if len(samples) else None),
+        peak_dbfs=_round(_dbfs(max(float(samples.max()), -float(samples.min()))) if len(samples) else None),
         limited_samples=limited,
         leading_silence_ms=lead_ms,
         trailing_silence_ms=trail_ms,
@@ -189,10 +189,11 @@ class _StreamingDecoder:
 
     block_samples = 1 << 18  # 16 s at 16 kHz
 
-    def __init__(self, path: Path, options: NormalizeOptions, channels: int) -> None:
+    def __init__(self, path: Path, options: NormalizeOptions, channels: int, duration_s: float | None = None) -> None:
         self.path = path
         self.options = options
         self.channels = channels
+        self.expected = int((duration_s + 1.0) * options.sample_rate) if duration_s else 0
         self.meter = LoudnessMeter(options.sample_rate)
         self._highpass = _Highpass(options.highpass_hz, options.sample_rate)
 
@@ -207,7 +208,7 @@ class _StreamingDecoder:
                 proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errfile)
             except FileNotFoundError as exc:
                 raise InputError("ffmpeg is not installed; run `make setup`", path=self.path) from exc
-            buffer, total, dc_sum = _GrowingBuffer(), 0, 0.0
+            buffer, total, dc_sum = _GrowingBuffer(self.expected), 0, 0.0
             assert proc.stdout is not None
             while chunk := proc.stdout.read(4 * self.block_samples):
                 block = np.frombuffer(chunk[: len(chunk) // 4 * 4], dtype="<f4").astype(np.float32)
@@ -234,10 +235,14 @@ def _downmix(channels: int) -> list[str]:
 
 
 class _GrowingBuffer:
-    """A float32 array that doubles as it grows (one copy at the end at most)."""
+    """A float32 array sized from the container's duration, doubling only if that was short.
 
-    def __init__(self) -> None:
-        self._data = np.empty(1 << 20, dtype=np.float32)
+    The result is a view: the unused tail was never written, so it takes no memory, and a
+    60-minute recording is never held twice.
+    """
+
+    def __init__(self, expected: int = 0) -> None:
+        self._data = np.empty(max(expected, 1 << 20), dtype=np.float32)
         self._size = 0
 
     def append(self, block: np.ndarray) -> None:
@@ -250,9 +255,7 @@ class _GrowingBuffer:
         self._size = need
 
     def array(self) -> np.ndarray:
-        if self._size == len(self._data):
-            return self._data
-        return self._data[: self._size].copy()
+        return self._data[: self._size]
 
 
 class _Highpass:

@@ -44,3 +44,28 @@ def test_property_mapping_is_monotonic_and_inside_the_regions(spec):
             mapped = [window.to_original(ms, side) for ms in range(0, window.duration_ms + 1, 97)]
             assert mapped == sorted(mapped)
             assert all(any(r.start_ms <= m <= r.end_ms for r in window.regions) for m in mapped)
+
+
+def test_long_recordings_are_cut_for_vad_at_their_quietest_point(te_rows):
+    """Silero runs over ~10-minute pieces (bounded memory); a cut falls in a pause, so no speech is split."""
+    import numpy as np
+
+    import pipeline.vad as vad
+    from pipeline.audio import load_audio
+
+    clips = [load_audio(row["path"]).samples for row in te_rows[:6]]
+    pause = np.zeros(16000, dtype=np.float32) + np.float32(1e-4)
+    samples = np.concatenate([piece for clip in clips for piece in (clip, pause)])
+    whole = vad.speech_regions(samples, 16000)
+    chunks = vad._vad_chunks(samples, 16000, chunk_s=8, search_s=2.0)
+    assert chunks[0][0] == 0 and chunks[-1][1] == len(samples) and len(chunks) >= 3
+    assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))  # contiguous, nothing lost
+    for _, cut in chunks[:-1]:  # each cut lies in a pause, not in a word
+        assert np.max(np.abs(samples[cut - 160 : cut + 160])) < 0.01
+    original = vad.VAD_CHUNK_S
+    try:
+        vad.VAD_CHUNK_S = 8
+        pieces = vad.speech_regions(samples, 16000)
+    finally:
+        vad.VAD_CHUNK_S = original
+    assert abs(vad.speech_ms(pieces) - vad.speech_ms(whole)) <= 0.05 * vad.speech_ms(whole)

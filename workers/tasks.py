@@ -125,6 +125,10 @@ def _load_model_once(**_: Any) -> None:
     """Each worker process loads the model when it starts, not on its first job."""
     from celery import current_app
 
+    from app.process import limit_malloc_arenas
+
+    limit_malloc_arenas()
+
     settings = getattr(current_app, "nishabdham_settings", None)
     if settings is None:
         return

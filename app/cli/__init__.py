@@ -41,9 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from app.cli.common import fail
     from app.logs import configure_logging
+    from app.process import limit_malloc_arenas
 
     args = build_parser().parse_args(argv)
     configure_logging(["WARNING", "INFO", "DEBUG"][min(args.verbose, 2)])
+    limit_malloc_arenas()
     try:
         return int(args.func(args) or 0)
     except NishabdhamError as exc:

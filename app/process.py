@@ -1,0 +1,36 @@
+"""Process-wide set-up shared by the entry points (command line, worker processes)."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+
+log = logging.getLogger(__name__)
+
+_M_ARENA_MAX = -8  # glibc's mallopt parameter number
+
+
+def limit_malloc_arenas(arenas: int = 2) -> bool:
+    """Cap glibc's malloc arenas before threads start; True when it took effect.
+
+    glibc gives each thread that allocates its own arena and rarely hands freed arena memory
+    back, so the decoding threads each keep a few hundred MB of their own. Measured on a
+    60-minute recording with two decoding workers: peak RSS 1.46-1.57 GB with glibc's default
+    (8 arenas per core), 1.28 GB with 2, at the same speed. ``MALLOC_ARENA_MAX`` in the
+    environment wins, as glibc documents.
+    """
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return False
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        mallopt = getattr(libc, "mallopt", None)
+    except OSError:  # not glibc (musl, macOS): nothing to tune
+        return False
+    if mallopt is None:
+        return False
+    done = bool(mallopt(_M_ARENA_MAX, arenas))
+    log.debug("malloc arenas capped at %d: %s", arenas, done)
+    return done
