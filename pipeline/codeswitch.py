@@ -127,6 +127,10 @@ class _GuardedRedecoder:
     def sounds_english(self, segment: Segment) -> bool:
         return self.inner.sounds_english(segment)
 
+    @property
+    def workers(self) -> int:
+        return getattr(self.inner, "workers", 1)
+
     def romanize(self, segment: Segment) -> list[Segment]:
         return self._guarded(self.inner.romanize(segment))
 
@@ -199,10 +203,17 @@ class CodeSwitcher:
             return [_label(s, "en" if language == "en" else s.language) for s in kept], removed
         if decoder is not None:  # what a re-decode writes goes through the same guard
             decoder = _GuardedRedecoder(decoder, regions, self.options, removed)
-        converted = [self._first_pass(group, language, decoder) for group in _by_region(kept, regions)]
-        out: list[Segment] = []
-        for run in _english_runs(converted, self._looks_english):
-            out.extend(self._check_english(run, language, decoder) if run.english else [s for g in run.groups for s in g[1]])
+        workers = getattr(decoder, "workers", 1)
+        if workers > 1:  # load shared resources once, before threads ask for them
+            _ = self.restorer, self.glossary, english.log_prob("the")
+        converted = _map(lambda group: self._first_pass(group, language, decoder), _by_region(kept, regions), workers)
+        runs = _english_runs(converted, self._looks_english)
+        checked = _map(
+            lambda run: self._check_english(run, language, decoder) if run.english else [s for g in run.groups for s in g[1]],
+            runs,
+            workers,
+        )
+        out = [segment for segments in checked for segment in segments]
         return english.sentence_case([s for s in out if s.words]), removed
 
     def _first_pass(self, group: list[Segment], language: str, decoder: Redecoder | None) -> tuple[list[Segment], list[Segment]]:
@@ -446,6 +457,21 @@ def _english_runs(converted, looks_english, max_gap_ms: int = 2000) -> list[_Run
         else:
             runs.append(_Run(english, [(original, done)]))
     return runs
+
+
+def _map(function, items: Sequence, workers: int) -> list:
+    """``[function(item) for item in items]``, ``workers`` at a time when the recogniser has several.
+
+    Each item may re-decode its audio; CTranslate2 runs without Python's lock, so the checks
+    of independent stretches of speech overlap the way the first pass's windows do.
+    """
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="codeswitch") as pool:
+        return list(pool.map(function, items))
 
 
 def _joined(group: Sequence[Segment]) -> Segment:

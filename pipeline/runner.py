@@ -175,6 +175,11 @@ class _Redecoder:
     def __init__(self, pipeline: Pipeline, audio: Audio, regions: tuple[SpeechRegion, ...]) -> None:
         self.pipeline, self.audio, self.regions = pipeline, audio, regions
 
+    @property
+    def workers(self) -> int:
+        """Re-decodes that may run side by side (the model's decoding workers)."""
+        return self.pipeline.model.workers
+
     def _windows(self, segment: Segment) -> list[Window]:
         """The speech under the segment: each region it touches, cut to the segment (+/- 200 ms)."""
         start, end = segment.start_ms - 200, segment.end_ms + 200
