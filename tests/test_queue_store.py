@@ -204,3 +204,23 @@ def test_visibility_timeout_must_exceed_the_job_timeout():
     assert settings.broker_url == "redis://127.0.0.1:6379/0" and settings.database_url == ""
     with pytest.raises(ConfigError, match=r"NISHABDHAM_VISIBILITY_TIMEOUT_S: .*must exceed job_timeout_s \(3600\)"):
         load_settings(job_timeout_s=3600, visibility_timeout_s=3000)
+
+
+def test_switching_a_new_database_to_wal_waits_for_another_process_opening_it(tmp_path):
+    """SQLite refuses the switch at once while another connection is reading; it is tried again."""
+    import sqlite3
+    import threading
+
+    from workers.db import _use_wal
+
+    path = tmp_path / "jobs.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (x)")
+    other.execute("BEGIN")
+    other.execute("SELECT * FROM t").fetchall()  # holds a shared lock, as a second process opening it does
+    mine = sqlite3.connect(path, isolation_level=None, timeout=0.1)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _use_wal(mine.cursor(), attempts=1)  # what SQLite does on its own
+    threading.Timer(0.3, other.execute, ("COMMIT",)).start()
+    _use_wal(mine.cursor())
+    assert mine.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 from weakref import WeakSet
@@ -97,7 +98,7 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.isolation_level = None  # we send BEGIN ourselves, below
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA busy_timeout = 60000")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.close()
@@ -111,3 +112,24 @@ def make_engine(url: str) -> Engine:
 
     _ENGINES.add(engine)
     return engine
+
+
+def _use_wal(cursor, attempts: int = 100) -> None:
+    """Put the database in WAL mode (once: the mode is stored in the file).
+
+    Switching needs the database to itself and SQLite answers "database is locked" at once,
+    without waiting for the busy timeout, when another process (a worker, the review server)
+    opens a new database at the same moment; so the switch is tried again for a few seconds.
+    """
+    import sqlite3
+
+    for attempt in range(attempts):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
