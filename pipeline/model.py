@@ -207,9 +207,14 @@ def load_model(options: ModelOptions = ModelOptions()) -> LoadedModel:
     return LoadedModel(whisper, name, source, device, compute_type, workers)
 
 
+def cpu_cores() -> int:
+    """Cores this process may run on (its CPU affinity, which containers and taskset narrow)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def resolve_workers(options: ModelOptions, device: str) -> tuple[int, int]:
     """(decoding workers, CPU threads per worker) for this machine."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = cpu_cores()
     workers = options.decode_workers or (1 if device == "cuda" else max(1, min(cores, 4)))
     threads = options.cpu_threads or max(1, cores // workers)
     return workers, threads

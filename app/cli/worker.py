@@ -32,8 +32,9 @@ def run(args: argparse.Namespace) -> int:
     if args.config:  # the worker's processes build their settings from the environment
         os.environ["NISHABDHAM_CONFIG"] = str(args.config)
     if not settings.decode_workers:  # the processes share the cores instead of each taking them all
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        os.environ["NISHABDHAM_DECODE_WORKERS"] = str(max(1, cores // max(1, args.concurrency)))
+        from pipeline.model import cpu_cores
+
+        os.environ["NISHABDHAM_DECODE_WORKERS"] = str(max(1, cpu_cores() // max(1, args.concurrency)))
     from workers.celery_app import app
 
     extra = [a for a in args.celery_args if a != "--"]
