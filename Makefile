@@ -73,22 +73,26 @@ samples: setup
 	  $(BIN)/nishabdham transcribe --no-progress $$(ls $$dir*.wav $$dir*.flac $$dir*.mp3 2>/dev/null) --out $${dir}subs; \
 	done
 
-test: setup diarization-venv
+test: setup diarization-venv lint
 	$(BIN)/python -m pytest -m "not diarization"
 	$(DIAR_BIN)/python -m pytest -m diarization tests/test_diarization_pyannote.py  # .venv-diar has no queue or review extras
 
+# Pure functions, formats, stages with fakes: nothing outside the repository (no dev data, model, Redis or browser).
 test-fast: setup
-	$(BIN)/python -m pytest -m "not model and not browser and not queue and not diarization"
+	$(BIN)/python -m pytest -m "not model and not browser and not queue and not diarization and not devdata"
 
 bench: setup
 	$(BIN)/python bench/bench_queue.py
 	$(BIN)/python bench/review_page.py
 
+# Style, formatting and the one-way import rule (docs/ARCHITECTURE.md); `make test` runs it first.
 lint: setup
-	$(BIN)/python -m ruff check . || true
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Regression guard: score the dev set and fail when CER or WER are worse than the committed
-# baseline by more than the tolerance (pipeline/eval_compare.py TOLERANCE). The test suite runs
+# baseline by more than the tolerance (nishabdham/evaluation/compare.py TOLERANCE). The test suite runs
 # the same check (tests/test_eval_dev.py), so `make test` fails on a regression too.
 DEV_DATA ?= ../shared/data/dev
 eval-dev: setup

@@ -22,15 +22,15 @@ sys.path.insert(0, str(ROOT))
 
 from indic_transliteration import sanscript  # noqa: E402
 
-from app.types import Segment  # noqa: E402
-from pipeline.audio import load_audio  # noqa: E402
-from pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions  # noqa: E402
-from pipeline.hallucination import GuardOptions  # noqa: E402
-from pipeline.langid import LangIdOptions  # noqa: E402
-from pipeline.metrics import cer, telugu_script_share, wer  # noqa: E402
-from pipeline.model import load_model  # noqa: E402
-from pipeline.runner import Pipeline, PipelineOptions  # noqa: E402
-from pipeline.transcribe import DecodeRequest, transcribe  # noqa: E402
+from nishabdham.evaluation.metrics import cer, telugu_script_share, wer  # noqa: E402
+from nishabdham.pipeline.audio import load_audio  # noqa: E402
+from nishabdham.pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions  # noqa: E402
+from nishabdham.pipeline.codeswitch.hallucination import GuardOptions  # noqa: E402
+from nishabdham.pipeline.codeswitch.langid import LangIdOptions  # noqa: E402
+from nishabdham.pipeline.model import load_model  # noqa: E402
+from nishabdham.pipeline.runner import Pipeline, PipelineOptions  # noqa: E402
+from nishabdham.pipeline.transcribe import DecodeRequest, transcribe  # noqa: E402
+from nishabdham.types import Segment  # noqa: E402
 
 
 def decode_all(pipeline: Pipeline, paths: list[str], strategy: str):
@@ -58,8 +58,24 @@ def naive(segments: list[Segment]) -> str:
 
 
 STEPS = [
-    ("+ restoration, spelling only", dict(glossary=False, snap_to_words=False, guard=GuardOptions(enabled=False), langid=LangIdOptions(telugu_prior=0.9999))),
-    ("+ real words (word list)", dict(glossary=False, rejoin_words=False, guard=GuardOptions(enabled=False), langid=LangIdOptions(telugu_prior=0.9999))),
+    (
+        "+ restoration, spelling only",
+        dict(
+            glossary=False,
+            snap_to_words=False,
+            guard=GuardOptions(enabled=False),
+            langid=LangIdOptions(telugu_prior=0.9999),
+        ),
+    ),
+    (
+        "+ real words (word list)",
+        dict(
+            glossary=False,
+            rejoin_words=False,
+            guard=GuardOptions(enabled=False),
+            langid=LangIdOptions(telugu_prior=0.9999),
+        ),
+    ),
     ("+ English words identified", dict(glossary=False, rejoin_words=False, guard=GuardOptions(enabled=False))),
     ("+ word boundaries re-joined", dict(glossary=False, guard=GuardOptions(enabled=False))),
     ("+ glossary", dict(guard=GuardOptions(enabled=False))),
@@ -84,7 +100,10 @@ def main() -> None:
         row = {"step": name, "cer": round(cer(refs, hyps), 3), "wer": round(wer(refs, hyps), 3),
                "telugu_script_share": round(telugu_script_share(hyps), 3), "note": extra}  # fmt: skip
         table.append(row)
-        print(f"{name:42s} CER {row['cer']:.3f}  WER {row['wer']:.3f}  Telugu script {row['telugu_script_share']:.1%}  {extra}", flush=True)
+        print(
+            f"{name:42s} CER {row['cer']:.3f}  WER {row['wer']:.3f}  Telugu script {row['telugu_script_share']:.1%}  {extra}",
+            flush=True,
+        )
 
     native = decode_all(pipeline, paths, "native")
     add("raw Whisper, native decoding (auto language)", [text_of(list(d.segments)) for d, _, _ in native])

@@ -55,10 +55,10 @@ def main() -> int:
     parser.add_argument("--dev-data", default=str(ROOT.parent / "shared" / "data" / "dev"))
     args = parser.parse_args()
 
-    from pipeline.diarize import DiarizeOptions, diarize, load_pipeline
-    from pipeline.pyannote_models import load_segmentation_model, locate_segmentation, segmentation_dir
-    from pipeline.pyannote_vad import detect
-    from pipeline.vad import VadOptions, speech_regions
+    from nishabdham.pipeline.diarize import DiarizeOptions, diarize, load_pipeline
+    from nishabdham.pipeline.pyannote_models import load_segmentation_model, locate_segmentation, segmentation_dir
+    from nishabdham.pipeline.vad import VadOptions, speech_regions
+    from nishabdham.pipeline.vad.pyannote import detect
     from tests.diarization_pipeline import write_pipeline_dir
 
     one = build(Path(args.dev_data))
@@ -90,7 +90,10 @@ def main() -> int:
             "extra_for_vad_pyannote_and_diarize": round((pyannote_s + diarize_s - silero_s) / minutes, 2),
         },
         "load_s": {"segmentation_model": round(load_s, 2), "diarization_pipeline": round(pipeline_load_s, 2)},
-        "detection_error_rate": {"silero": detection_error(turns, silero), "pyannote": detection_error(turns, activity.speech)},
+        "detection_error_rate": {
+            "silero": detection_error(turns, silero),
+            "pyannote": detection_error(turns, activity.speech),
+        },
         "overlap_regions": len(activity.overlap),
         "speaker_changes": len(activity.changes_ms),
     }

@@ -83,7 +83,11 @@ class Bench:
         out = self.work / f"inprocess{self.runs}"
         self.runs += 1
         files = sorted(str(p) for p in self.folder.glob("*.wav"))
-        return timed(lambda: nishabdham("transcribe", *files, "--out", str(out), "--no-progress", env=self.env(), timeout_s=3600, check=True))
+        return timed(
+            lambda: nishabdham(
+                "transcribe", *files, "--out", str(out), "--no-progress", env=self.env(), timeout_s=3600, check=True
+            )
+        )
 
     def queue(self, workers: int = 1, cold: bool = False, **extra: str) -> tuple[float, list[dict]]:
         self.redis.flush()
@@ -96,7 +100,17 @@ class Bench:
                 worker.wait_ready(timeout_s=600)
             if not cold:
                 started = time.perf_counter()
-            nishabdham("batch", str(self.folder), "--out", str(out), "--wait", "--no-progress", env=env, timeout_s=3600, check=True)
+            nishabdham(
+                "batch",
+                str(self.folder),
+                "--out",
+                str(out),
+                "--wait",
+                "--no-progress",
+                env=env,
+                timeout_s=3600,
+                check=True,
+            )
             elapsed = time.perf_counter() - started
             mem = [{"main": memory(w.process.pid), "pool": [memory(pid) for pid in w.pool_pids()]} for w in pool]
         finally:

@@ -35,9 +35,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.audio import load_audio  # noqa: E402
-from pipeline.codeswitch import PIVOT_PROMPT  # noqa: E402
-from pipeline.model import bundled_model_dir  # noqa: E402
+from nishabdham.pipeline.audio import load_audio  # noqa: E402
+from nishabdham.pipeline.codeswitch import PIVOT_PROMPT  # noqa: E402
+from nishabdham.pipeline.model import bundled_model_dir  # noqa: E402
 
 
 def make_recording(dev: Path, minutes: float, target: Path) -> Path:
@@ -45,7 +45,11 @@ def make_recording(dev: Path, minutes: float, target: Path) -> Path:
     import soundfile
 
     manifest = dev / "te_cv" / "manifest.jsonl"
-    clips = [manifest.parent / json.loads(line)["audio_filepath"] for line in manifest.read_text().splitlines() if line.strip()]
+    clips = [
+        manifest.parent / json.loads(line)["audio_filepath"]
+        for line in manifest.read_text().splitlines()
+        if line.strip()
+    ]
     clips.append(dev / "en_jfk" / "jfk.flac")
     pieces = [load_audio(c).samples for c in clips]
     rng = np.random.default_rng(7)
@@ -67,7 +71,12 @@ def bare(path: Path, pipeline_like: bool) -> float:
     model = WhisperModel(str(bundled_model_dir()), device="cpu", compute_type="int8")
     kwargs = dict(beam_size=5, word_timestamps=True, vad_filter=True)
     if pipeline_like:  # the decoding the pipeline asks for, safeguards included
-        kwargs.update(language="en", initial_prompt=PIVOT_PROMPT, condition_on_previous_text=False, hallucination_silence_threshold=2.0)
+        kwargs.update(
+            language="en",
+            initial_prompt=PIVOT_PROMPT,
+            condition_on_previous_text=False,
+            hallucination_silence_threshold=2.0,
+        )
     started = time.perf_counter()
     segments, _ = model.transcribe(str(path), **kwargs)
     for _ in segments:
@@ -121,7 +130,9 @@ def main() -> None:
     if args.long_minutes:
         long = make_recording(Path(args.dev), args.long_minutes, work / "long.wav")
         elapsed, peak = cli(long)
-        print(f"{args.long_minutes:g} min recording: {elapsed:.0f} s, peak RSS {peak / 2**30:.2f} GB  (target <= 1.5 GB)")
+        print(
+            f"{args.long_minutes:g} min recording: {elapsed:.0f} s, peak RSS {peak / 2**30:.2f} GB  (target <= 1.5 GB)"
+        )
 
 
 if __name__ == "__main__":

@@ -47,14 +47,16 @@ def clock(label: str, results: dict, fn, *args, **kwargs):
 
 def functions(job, transcript, audio, settings) -> dict:
     """The page's work as plain functions: load, versions, warnings and flags, table rows, save."""
-    from review_ui import editing as ed
-    from review_ui import table as tbl
-    from review_ui.media import prepare_review_audio
-    from review_ui.recording import open_recording
-    from review_ui.versions import VersionStore
+    from nishabdham.review_ui import editing as ed
+    from nishabdham.review_ui import table as tbl
+    from nishabdham.review_ui.media import prepare_review_audio
+    from nishabdham.review_ui.recording import open_recording
+    from nishabdham.review_ui.versions import VersionStore
 
     results: dict[str, float] = {}
-    recording = clock("load transcript", results, open_recording, settings.data_dir, job.id, transcript, audio, job.stem)
+    recording = clock(
+        "load transcript", results, open_recording, settings.data_dir, job.id, transcript, audio, job.stem
+    )
     clock("review audio, once per recording", results, prepare_review_audio, audio, recording.folder)
     store = VersionStore(settings.data_dir / "reviews")
     version = clock("open (write version 0)", results, store.open, job.id, recording.machine)
@@ -120,7 +122,7 @@ def main() -> int:
 def measure(args: argparse.Namespace, work: Path) -> int:
     env = {"NISHABDHAM_DATA_DIR": str(work / "data"), "NISHABDHAM_REVIEW_PASSWORD": PASSWORD}
     os.environ.update(env)
-    from app.settings import load_settings
+    from nishabdham.settings import load_settings
 
     settings = load_settings()
     audio, transcript = synthetic_reading(DEV_DATA, work, int(args.minutes * 60_000), stem="sixty", pause_ms=450)
@@ -132,8 +134,11 @@ def measure(args: argparse.Namespace, work: Path) -> int:
     timings = browser(job, env, args.runs, work / "server.log")
     for label, target in (("open", 2.0), ("save", 0.5), ("save confirmed", 0.5)):
         values = timings[label]
-        print(f"browser {label}: median {statistics.median(values):.2f} s, max {max(values):.2f} s over {len(values)} runs "
-              f"(target < {target} s) {'OK' if max(values) < target else 'SLOW'}: " + ", ".join(f"{v:.2f}" for v in values))
+        print(
+            f"browser {label}: median {statistics.median(values):.2f} s, max {max(values):.2f} s over {len(values)} runs "
+            f"(target < {target} s) {'OK' if max(values) < target else 'SLOW'}: "
+            + ", ".join(f"{v:.2f}" for v in values)
+        )
     return 0
 
 

@@ -31,7 +31,7 @@ def review_server(env: dict[str, str], log_path: Path, port: int | None = None) 
     full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "review", "--port", str(port)],
+            [sys.executable, "-m", "nishabdham", "review", "--port", str(port)],
             cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -15,6 +15,17 @@ DEV_DATA = Path(os.environ.get("NISHABDHAM_DEV_DATA", ROOT.parent / "shared" / "
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+#: Fixtures that read the dev recordings outside the repository (../shared/data/dev).
+DEV_FIXTURES = {"dev_data", "te_rows"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that uses the dev recordings carries the ``devdata`` marker (``make test-fast`` leaves them out)."""
+    for item in items:
+        if DEV_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.devdata)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory, monkeypatch):
     """No test reads the user's settings or writes into their data directory."""
@@ -41,15 +52,16 @@ def te_rows(dev_data) -> list[dict]:
 
 
 @pytest.fixture(scope="session")
-def jfk(dev_data) -> tuple[Path, str]:
-    folder = dev_data / "en_jfk"
+def jfk() -> tuple[Path, str]:
+    """The English JFK clip and its transcript, bundled in samples/."""
+    folder = ROOT / "samples" / "en_jfk"
     return folder / "jfk.flac", (folder / "transcript.txt").read_text(encoding="utf-8").strip()
 
 
 @pytest.fixture(scope="session")
 def model():
     """The real bundled Whisper base model, loaded once for the whole session."""
-    from pipeline.model import load_model
+    from nishabdham.pipeline.model import load_model
 
     return load_model()
 

@@ -1,7 +1,7 @@
 """Real processes for the queue tests: a redis-server on a free loopback port, Celery workers, batch commands.
 
 Nothing here is a mock: tests drive the same ``redis-server``, ``celery -A
-workers.celery_app worker`` / ``nishabdham worker`` and ``nishabdham batch``
+nishabdham.workers.celery_app worker`` / ``nishabdham worker`` and ``nishabdham batch``
 processes a user runs. Every process a test starts is stopped by that test
 (the context managers and fixtures below), whatever happens.
 """
@@ -54,7 +54,19 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        argv = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
+        argv = [
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.workdir),
+        ]
         self.log = open(self.workdir / f"redis-{self.port}.log", "ab")
         self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
         wait_for(self.ping, 20, f"redis-server on port {self.port}")
@@ -108,18 +120,33 @@ def queue_env(redis: RedisServer, data_dir: Path, **extra: str) -> dict[str, str
 
 
 class Worker:
-    """A real worker in its own process group: ``celery -A workers.celery_app worker`` or ``nishabdham worker``."""
+    """A real worker in its own process group: ``celery -A nishabdham.workers.celery_app worker`` or ``nishabdham worker``."""
 
     def __init__(self, env: dict[str, str], log_path: Path, *, via: str = "celery", concurrency: int = 1) -> None:
         if via == "celery":
-            argv = [str(BIN / "celery"), "-A", "workers.celery_app", "worker", "--loglevel=INFO", "--without-mingle", "--without-gossip"]
+            argv = [
+                str(BIN / "celery"),
+                "-A",
+                "nishabdham.workers.celery_app",
+                "worker",
+                "--loglevel=INFO",
+                "--without-mingle",
+                "--without-gossip",
+            ]
             argv += [f"--concurrency={concurrency}", f"--hostname=test-{log_path.stem}@%h"]
         else:
-            argv = [str(BIN / "nishabdham"), "worker", f"--concurrency={concurrency}", f"--name=test-{log_path.stem}@%h"]
+            argv = [
+                str(BIN / "nishabdham"),
+                "worker",
+                f"--concurrency={concurrency}",
+                f"--name=test-{log_path.stem}@%h",
+            ]
         self.log_path = log_path
         self.concurrency = concurrency
         self._log = open(log_path, "ab")
-        self.process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            argv, env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -173,16 +200,24 @@ class Worker:
         self._log.close()
 
 
-def nishabdham(*argv: str, env: dict[str, str], timeout_s: float = 300, check: bool = False) -> subprocess.CompletedProcess:
+def nishabdham(
+    *argv: str, env: dict[str, str], timeout_s: float = 300, check: bool = False
+) -> subprocess.CompletedProcess:
     """Run the ``nishabdham`` command in its own process and return what it printed."""
-    result = subprocess.run([str(BIN / "nishabdham"), *argv], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s)
+    result = subprocess.run(
+        [str(BIN / "nishabdham"), *argv], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s
+    )
     if check:
-        assert result.returncode == 0, f"nishabdham {' '.join(argv)} -> {result.returncode}\n{result.stdout}\n{result.stderr}"
+        assert result.returncode == 0, (
+            f"nishabdham {' '.join(argv)} -> {result.returncode}\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
 def start_nishabdham(*argv: str, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / "nishabdham"), *argv], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [str(BIN / "nishabdham"), *argv], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 class QueueHarness:
@@ -196,12 +231,14 @@ class QueueHarness:
         self.workers: list[Worker] = []
 
     def store(self):
-        from workers.store import JobStore
+        from nishabdham.workers.store import JobStore
 
         return JobStore(f"sqlite:///{self.data_dir / 'jobs.sqlite3'}")
 
     def worker(self, *, via: str = "celery", concurrency: int = 1, ready: bool = True) -> Worker:
-        worker = Worker(self.env, self.tmp_path / f"worker{len(self.workers) + 1}.log", via=via, concurrency=concurrency)
+        worker = Worker(
+            self.env, self.tmp_path / f"worker{len(self.workers) + 1}.log", via=via, concurrency=concurrency
+        )
         self.workers.append(worker)
         return worker.wait_ready() if ready else worker
 

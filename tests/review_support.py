@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.types import Cue, Transcript, Word
-from review_ui.editing import ReviewCue, machine_cues
+from nishabdham.review_ui.editing import ReviewCue, machine_cues
+from nishabdham.types import Cue, Transcript, Word
 
 LINES = [
     "కలసపాడు బ్రిడ్జిపై నుంచి నీరు ప్రవహించింది",
@@ -27,7 +27,9 @@ def transcript(lines=LINES, gap_ms: int = 1000, source: str = "reading.wav") -> 
         words = timed_words(line, t)
         cues.append(Cue(words[0].start_ms, words[-1].end_ms, line, second="", words=words))
         t = words[-1].end_ms + gap_ms
-    return Transcript(source=source, duration_ms=t + 1000, language="te", language_probability=0.9, model="test", cues=tuple(cues))
+    return Transcript(
+        source=source, duration_ms=t + 1000, language="te", language_probability=0.9, model="test", cues=tuple(cues)
+    )
 
 
 def cues(lines=LINES) -> tuple[ReviewCue, ...]:
@@ -51,9 +53,9 @@ def synthetic_reading(dev_data, folder, target_ms: int, stem: str = "reading", p
     import soundfile
     from indic_transliteration import sanscript
 
-    from app.types import dumps
-    from pipeline.script import grapheme_len
-    from pipeline.segment import CueRules, build_cues
+    from nishabdham.pipeline.script import grapheme_len
+    from nishabdham.pipeline.segment import CueRules, build_cues
+    from nishabdham.types import dumps
 
     folder = Path(folder)
     manifest = Path(dev_data) / "te_cv" / "manifest.jsonl"
@@ -85,7 +87,11 @@ def synthetic_reading(dev_data, folder, target_ms: int, stem: str = "reading", p
 
     cues = build_cues(words, CueRules(), duration_ms, second_line=second)
     result = Transcript(
-        source=str(audio_path), duration_ms=duration_ms, language="te", language_probability=0.9, model="synthetic",
+        source=str(audio_path),
+        duration_ms=duration_ms,
+        language="te",
+        language_probability=0.9,
+        model="synthetic",
         cues=tuple(cues),
     )
     json_path = folder / f"{stem}.json"
@@ -98,15 +104,21 @@ def finished_job(settings, audio_path, transcript_path):
     import json
     from pathlib import Path
 
-    from workers.store import JobStore, output_options
+    from nishabdham.workers.store import JobStore, output_options
 
     store = JobStore.from_settings(settings)
     try:
         job, _ = store.create(audio_path, transcript_path.parent, output_options(settings), stem=transcript_path.stem)
         store.claim(job.id, "test:1", lease_ms=60_000, max_attempts=3)
         duration_ms = json.loads(Path(transcript_path).read_text(encoding="utf-8"))["duration_ms"]
-        store.complete(job.id, "test:1", outputs=[transcript_path], qa={"score": 3, "issues": 2, "counts": {"cue-rules": 2}},
-                       timings_ms={}, audio_ms=duration_ms)
+        store.complete(
+            job.id,
+            "test:1",
+            outputs=[transcript_path],
+            qa={"score": 3, "issues": 2, "counts": {"cue-rules": 2}},
+            timings_ms={},
+            audio_ms=duration_ms,
+        )
         return store.get(job.id)
     finally:
         store.close()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.errors import AudioDecodeError, InputError
-from pipeline.audio import NormalizeOptions, load_audio, measure_loudness
+from nishabdham.errors import AudioDecodeError, InputError
+from nishabdham.pipeline.audio import NormalizeOptions, load_audio, measure_loudness
 from tests.conftest import ffmpeg, tone, write_wav
 
 
@@ -95,7 +95,20 @@ def test_common_audio_formats_decode(jfk, tmp_path, suffix, args):
 
 def test_video_file_with_an_audio_track_decodes(jfk, tmp_path):
     target = tmp_path / "reading.mp4"
-    ffmpeg("-f", "lavfi", "-i", "color=c=black:s=64x64:d=11", "-i", str(jfk[0]), "-shortest", "-c:v", "libx264", "-c:a", "aac", str(target))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=black:s=64x64:d=11",
+        "-i",
+        str(jfk[0]),
+        "-shortest",
+        "-c:v",
+        "libx264",
+        "-c:a",
+        "aac",
+        str(target),
+    )
     assert abs(load_audio(target).duration_ms - 11_000) < 200
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.cli import main
-from pipeline.subtitles import parse_srt, parse_vtt
+from nishabdham.app.cli import main
+from nishabdham.pipeline.subtitles import parse_srt, parse_vtt
 from tests.conftest import ffmpeg, write_wav
 
 
@@ -86,7 +86,9 @@ def test_output_directory_that_cannot_be_written(capsys, jfk, tmp_path):
     blocker.write_text("in the way")
     code, _, err = run(capsys, jfk[0], "--out", blocker / "subs")
     assert code == 1
-    assert len(err) == 1 and err[0].startswith(f"nishabdham: error: {blocker / 'subs'}: output directory cannot be written")
+    assert len(err) == 1 and err[0].startswith(
+        f"nishabdham: error: {blocker / 'subs'}: output directory cannot be written"
+    )
 
 
 @pytest.mark.parametrize("seconds", [0, 4])

@@ -2,17 +2,19 @@
 
 import pytest
 
-from app.types import Segment, Word
-from pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
-from pipeline.runner import attach_translation
-from pipeline.script import script_share
-from pipeline.vad import SpeechRegion
+from nishabdham.pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
+from nishabdham.pipeline.runner import attach_translation
+from nishabdham.pipeline.script import script_share
+from nishabdham.pipeline.vad import SpeechRegion
+from nishabdham.types import Segment, Word
 
 SPEECH = [SpeechRegion(0, 60_000)]
 
 
 def seg(text, start=0, per_word=400, strategy="pivot", probability=0.9):
-    words = tuple(Word(start + i * per_word, start + (i + 1) * per_word, t, probability) for i, t in enumerate(text.split()))
+    words = tuple(
+        Word(start + i * per_word, start + (i + 1) * per_word, t, probability) for i, t in enumerate(text.split())
+    )
     return Segment(start, start + per_word * len(words), text, words, strategy=strategy)
 
 
@@ -106,7 +108,9 @@ def test_translated_lines_are_decoded_again_when_the_voice_is_not_english(stage)
         def romanize(self, segment):
             return [seg("maa kalanu gurtinchi", segment.start_ms, strategy="pivot+romanize")]
 
-    out, _ = stage.process([seg("thank you very much indeed", probability=0.4)], SPEECH, "auto", Decoder())  # unsure English
+    out, _ = stage.process(
+        [seg("thank you very much indeed", probability=0.4)], SPEECH, "auto", Decoder()
+    )  # unsure English
     assert out[0].text.startswith("మా") and out[0].strategy.startswith("pivot+romanize")
 
 
@@ -121,7 +125,15 @@ def test_a_loop_in_a_re_decode_is_removed_and_logged(stage):
         def romanize(self, segment):  # greedy, no fallback: the decode ran into a loop at the end
             good = seg("maa kalanu gurtinchi", segment.start_ms, strategy="pivot+romanize")
             loop = tuple(Word(good.end_ms, good.end_ms + 1, "shush", 0.3) for _ in range(12))
-            return [Segment(good.start_ms, good.end_ms + 1, good.text + " shush" * 12, good.words + loop, strategy="pivot+romanize")]
+            return [
+                Segment(
+                    good.start_ms,
+                    good.end_ms + 1,
+                    good.text + " shush" * 12,
+                    good.words + loop,
+                    strategy="pivot+romanize",
+                )
+            ]
 
     out, removed = stage.process([seg("thank you very much indeed", probability=0.4)], SPEECH, "auto", Decoder())
     assert [w.source or w.text for s in out for w in s.words] == ["maa", "kalanu", "gurtinchi"]
@@ -133,7 +145,7 @@ def test_second_line_is_iso_15919_with_english_words_unchanged():
 
 
 def test_translation_words_go_to_the_cue_they_overlap():
-    from app.types import Cue
+    from nishabdham.types import Cue
 
     cues = [Cue(0, 2000, "ఒకటి"), Cue(3000, 5000, "రెండు")]
     words = [Word(100, 600, "one"), Word(3100, 3500, "two"), Word(2100, 2200, "and")]
@@ -146,7 +158,7 @@ def test_second_line_is_empty_for_a_line_without_telugu():
 
 
 def test_english_gets_sentence_case_and_telugu_is_untouched():
-    from pipeline.english import sentence_case
+    from nishabdham.pipeline.codeswitch.english import sentence_case
 
     words = (Word(0, 300, "and", lang="en"), Word(300, 600, "so", lang="en"), Word(600, 900, "i", lang="en"),
              Word(900, 1200, "said.", lang="en"), Word(1200, 1500, "నీరు", lang="te"), Word(1500, 1800, "ask", lang="en"),
@@ -189,6 +201,8 @@ def test_confident_english_is_not_sent_to_the_language_detector(stage):
         def romanize(self, segment):
             raise AssertionError("not expected")
 
-    words = tuple(Word(i * 400, (i + 1) * 400, t, 0.95) for i, t in enumerate("ask not what your country can do".split()))
+    words = tuple(
+        Word(i * 400, (i + 1) * 400, t, 0.95) for i, t in enumerate("ask not what your country can do".split())
+    )
     out, _ = stage.process([Segment(0, 2800, "ask not what your country can do", words)], SPEECH, "auto", Decoder())
     assert out[0].text == "Ask not what your country can do"

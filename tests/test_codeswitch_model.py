@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.cli import main
-from pipeline.audio import load_audio
-from pipeline.metrics import cer, telugu_script_share, wer
-from pipeline.script import grapheme_len, script_share
-from pipeline.segment import CueRules, line_limit
-from pipeline.subtitles import parse_srt
+from nishabdham.app.cli import main
+from nishabdham.evaluation.metrics import cer, telugu_script_share, wer
+from nishabdham.pipeline.audio import load_audio
+from nishabdham.pipeline.script import grapheme_len, script_share
+from nishabdham.pipeline.segment import CueRules, line_limit
+from nishabdham.pipeline.subtitles import parse_srt
 from tests.conftest import write_wav
 
 pytestmark = pytest.mark.model
@@ -26,7 +26,9 @@ def stem(path: str) -> str:
 @pytest.fixture(scope="module")
 def dev_run(tmp_path_factory, te_rows):
     out = tmp_path_factory.mktemp("dev")
-    code = main(["transcribe", "--no-progress", *[r["path"] for r in te_rows], "--out", str(out), "--second-line", "none"])
+    code = main(
+        ["transcribe", "--no-progress", *[r["path"] for r in te_rows], "--out", str(out), "--second-line", "none"]
+    )
     assert code == 0
     return out
 
@@ -38,7 +40,9 @@ def test_dev_clips_reach_cer_0_50_and_95_percent_telugu_script(dev_run, te_rows,
         refs.append(row["text"])
         hyps.append(" ".join(" ".join(c.lines) for c in cues))
     figures = {"cer": cer(refs, hyps), "wer": wer(refs, hyps), "telugu_script_share": telugu_script_share(hyps)}
-    (artifacts / "dev_codeswitch.json").write_text(json.dumps({**figures, "hypotheses": hyps}, ensure_ascii=False, indent=1))
+    (artifacts / "dev_codeswitch.json").write_text(
+        json.dumps({**figures, "hypotheses": hyps}, ensure_ascii=False, indent=1)
+    )
     assert figures["cer"] <= 0.50, figures
     assert figures["telugu_script_share"] >= 0.95, figures
 
@@ -94,10 +98,14 @@ def test_bilingual_cues_and_separate_tracks(tmp_path, te_rows):
 
 
 def test_translation_second_line_is_english_on_the_same_cue_times(tmp_path, te_rows):
-    code = main(["transcribe", "--no-progress", te_rows[12]["path"], "--out", str(tmp_path), "--second-line", "translation"])
+    code = main(
+        ["transcribe", "--no-progress", te_rows[12]["path"], "--out", str(tmp_path), "--second-line", "translation"]
+    )
     assert code == 0
     data = json.loads((tmp_path / f"{stem(te_rows[12]['path'])}.json").read_text(encoding="utf-8"))
     seconds = " ".join(c["second"] for c in data["cues"])
     assert seconds and script_share(seconds, "Latin") == 1.0
     english_track = parse_srt((tmp_path / f"{stem(te_rows[12]['path'])}.en.srt").read_text(encoding="utf-8"))
-    assert [(c.start_ms, c.end_ms) for c in english_track] == [(c["start_ms"], c["end_ms"]) for c in data["cues"] if c["second"]]
+    assert [(c.start_ms, c.end_ms) for c in english_track] == [
+        (c["start_ms"], c["end_ms"]) for c in data["cues"] if c["second"]
+    ]

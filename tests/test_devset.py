@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from app.devset import dev_manifests
-from app.errors import InputError
-from app.manifest import read_manifest
+from nishabdham.errors import InputError
+from nishabdham.evaluation.devset import dev_manifests
+from nishabdham.evaluation.manifest import read_manifest
 
 
 def test_dev_folder_gives_its_manifests_and_one_for_a_transcript(tmp_path):
@@ -22,7 +22,11 @@ def test_dev_folder_gives_its_manifests_and_one_for_a_transcript(tmp_path):
     assert manifests == [tmp_path / "work" / "en_jfk" / "manifest.jsonl", dev / "te_cv" / "manifest.jsonl"]
     entries, problems = read_manifest(manifests[0])
     assert problems == [] and entries[0].row_id == "en_jfk/jfk.flac"
-    assert (entries[0].row.text, entries[0].row.lang, entries[0].audio) == ("Ask not.", "en", dev / "en_jfk" / "jfk.flac")
+    assert (entries[0].row.text, entries[0].row.lang, entries[0].audio) == (
+        "Ask not.",
+        "en",
+        dev / "en_jfk" / "jfk.flac",
+    )
     assert json.loads(manifests[0].read_text(encoding="utf-8"))["audio_filepath"] == str(dev / "en_jfk" / "jfk.flac")
 
 

@@ -13,11 +13,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from app.cli import main
-from app.errors import ConfigError, DependencyError, ModelError, ModelIntegrityError
-from app.settings import load_settings
-from app.types import Cue, Transcript, Word
-from pipeline.diarize import (
+from nishabdham.app.cli import main
+from nishabdham.errors import ConfigError, DependencyError, ModelError, ModelIntegrityError
+from nishabdham.pipeline.diarize import (
     DiarizeOptions,
     SpeakerTurn,
     assign_speakers,
@@ -27,11 +25,13 @@ from pipeline.diarize import (
     speaker_labels,
     word_speaker,
 )
-from pipeline.pyannote_models import SEGMENTATION_FILES, install_segmentation, verify_segmentation
-from pipeline.pyannote_vad import chunk_curves
-from pipeline.segment import CueRules, build_cues
-from pipeline.subtitles import WriterOptions, check_cues, parse_srt, render_outputs
-from pipeline.vad import SpeechRegion
+from nishabdham.pipeline.pyannote_models import SEGMENTATION_FILES, install_segmentation, verify_segmentation
+from nishabdham.pipeline.segment import CueRules, build_cues
+from nishabdham.pipeline.subtitles import WriterOptions, check_cues, parse_srt, render_outputs
+from nishabdham.pipeline.vad import SpeechRegion
+from nishabdham.pipeline.vad.pyannote import chunk_curves
+from nishabdham.settings import load_settings
+from nishabdham.types import Cue, Transcript, Word
 
 RULES = CueRules()
 
@@ -64,7 +64,9 @@ def test_a_cue_never_ends_before_its_last_word():
 
 def test_cues_inside_speech_are_untouched():
     cue = Cue(1000, 2500, "a b", words=tuple(words(("a", 1000, 1500), ("b", 1600, 2000))))
-    assert keep_out_of_nonspeech([cue], [SpeechRegion(900, 2600), SpeechRegion(3000, 6000)], DiarizeOptions(), 6000) == [cue]
+    assert keep_out_of_nonspeech(
+        [cue], [SpeechRegion(900, 2600), SpeechRegion(3000, 6000)], DiarizeOptions(), 6000
+    ) == [cue]
 
 
 # --------------------------------------------------------------------------- speakers on cues
@@ -92,20 +94,33 @@ def test_a_cue_spanning_a_speaker_change_is_split_there():
 
 
 def test_a_cue_with_a_second_line_keeps_one_piece_and_the_majority_speaker():
-    cue = Cue(0, 3500, "one two three", second="x y z", words=tuple(words(("one", 0, 1900), ("two", 2200, 2500), ("three", 2600, 2900))))
+    cue = Cue(
+        0,
+        3500,
+        "one two three",
+        second="x y z",
+        words=tuple(words(("one", 0, 1900), ("two", 2200, 2500), ("three", 2600, 2900))),
+    )
     (labelled,) = assign_speakers([cue], TURNS, RULES, 5000)
     assert labelled.speaker == "SPEAKER_00" and labelled.text == cue.text
 
 
 def test_speaker_labels_in_order_and_names_applied():
-    cues = [Cue(0, 1, "a", speaker="SPEAKER_01"), Cue(2, 3, "b", speaker="SPEAKER_00"), Cue(4, 5, "c", speaker="SPEAKER_01"), Cue(6, 7, "d")]
+    cues = [
+        Cue(0, 1, "a", speaker="SPEAKER_01"),
+        Cue(2, 3, "b", speaker="SPEAKER_00"),
+        Cue(4, 5, "c", speaker="SPEAKER_01"),
+        Cue(6, 7, "d"),
+    ]
     assert speaker_labels(cues) == ["SPEAKER_01", "SPEAKER_00"]
     named = name_speakers(cues, {"SPEAKER_01": "Host"})
     assert [c.speaker for c in named] == ["Host", "SPEAKER_00", "Host", ""]
 
 
 def transcript(cues) -> Transcript:
-    return Transcript(source="x.wav", duration_ms=10000, language="te", language_probability=1.0, model="m", cues=tuple(cues))
+    return Transcript(
+        source="x.wav", duration_ms=10000, language="te", language_probability=1.0, model="m", cues=tuple(cues)
+    )
 
 
 def test_names_go_into_the_subtitles_only_with_the_prefix_option():
@@ -148,7 +163,9 @@ def no_pyannote(monkeypatch):
 
 
 @pytest.mark.parametrize("option", [["--vad", "pyannote"], ["--diarize", "pyannote/speaker-diarization-community-1"]])
-def test_asking_for_the_speaker_stage_without_the_extra_says_what_to_install(no_pyannote, option, tmp_path, capsys, jfk):
+def test_asking_for_the_speaker_stage_without_the_extra_says_what_to_install(
+    no_pyannote, option, tmp_path, capsys, jfk
+):
     code = main(["transcribe", "--no-progress", str(jfk[0]), "--out", str(tmp_path), *option])
     err = capsys.readouterr().err
     assert code == 2
@@ -159,13 +176,13 @@ def test_asking_for_the_speaker_stage_without_the_extra_says_what_to_install(no_
 
 
 def test_the_default_pipeline_never_imports_pyannote(no_pyannote):
-    from pipeline.diarize import finish_cues
+    from nishabdham.pipeline.diarize import finish_cues
 
     cue = Cue(0, 900, "a", words=tuple(words(("a", 0, 500))))
     out = finish_cues([cue], np.zeros(16000, np.float32), 16000, [SpeechRegion(0, 700)], DiarizeOptions(), RULES)
     assert out == [cue]
     with pytest.raises(DependencyError):
-        from pipeline.pyannote_models import import_pyannote
+        from nishabdham.pipeline.pyannote_models import import_pyannote
 
         import_pyannote()
 
@@ -219,8 +236,8 @@ def test_chunk_curves_find_speech_overlap_and_the_change():
 
 
 def test_a_transliterated_cue_splits_at_a_speaker_change_with_new_second_lines():
-    from pipeline.codeswitch import second_line
-    from pipeline.diarize import SpeakerTurn, assign_speakers
+    from nishabdham.pipeline.codeswitch import second_line
+    from nishabdham.pipeline.diarize import SpeakerTurn, assign_speakers
 
     words = (Word(0, 500, "నీరు"), Word(600, 1000, "పద్యం"), Word(1500, 2000, "శతకం"))
     cue = Cue(0, 2000, "నీరు పద్యం శతకం", second=second_line("నీరు పద్యం శతకం"), words=words)
@@ -228,4 +245,7 @@ def test_a_transliterated_cue_splits_at_a_speaker_change_with_new_second_lines()
     kept = assign_speakers([cue], turns, CueRules())
     assert [(c.speaker, c.second) for c in kept] == [("A", cue.second)]  # no way to split the second line
     split = assign_speakers([cue], turns, CueRules(), second_line=second_line)
-    assert [(c.speaker, c.text, c.second) for c in split] == [("A", "నీరు పద్యం", "nīru padyaṁ"), ("B", "శతకం", "śatakaṁ")]
+    assert [(c.speaker, c.text, c.second) for c in split] == [
+        ("A", "నీరు పద్యం", "nīru padyaṁ"),
+        ("B", "శతకం", "śatakaṁ"),
+    ]

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
-from app.errors import ModelError
+from nishabdham.app.cli import main
+from nishabdham.errors import ModelError
 from tests.conftest import write_wav
 from tests.diarization_recording import SR, build
 
@@ -29,7 +29,7 @@ def recording(dev_data):
 
 @pytest.fixture(scope="module")
 def checkpoint() -> Path:
-    from pipeline.pyannote_models import segmentation_dir, verify_segmentation
+    from nishabdham.pipeline.pyannote_models import segmentation_dir, verify_segmentation
 
     folder = segmentation_dir()
     verify_segmentation(folder)  # installed by `nishabdham setup --diarization` (make diarization-venv)
@@ -38,8 +38,8 @@ def checkpoint() -> Path:
 
 @pytest.fixture(scope="module")
 def activity(recording, checkpoint):
-    from pipeline.pyannote_vad import detect
-    from pipeline.vad import VadOptions
+    from nishabdham.pipeline.vad import VadOptions
+    from nishabdham.pipeline.vad.pyannote import detect
 
     return detect(recording.samples, SR, VadOptions(backend="pyannote", speech_pad_ms=0))
 
@@ -59,7 +59,7 @@ def overlaps(a: tuple[int, int], b: tuple[int, int]) -> int:
 
 
 def test_the_checkpoint_loads_as_a_pyannote_powerset_model(checkpoint):
-    from pipeline.pyannote_models import load_segmentation_model
+    from nishabdham.pipeline.pyannote_models import load_segmentation_model
 
     model = load_segmentation_model(str(checkpoint))
     assert model.specifications.powerset
@@ -103,7 +103,7 @@ def test_detection_error_rate_is_reported_and_low(recording, activity, artifacts
 
 
 def test_a_pipeline_directory_loads_through_pyannotes_interface(pipeline_dir, recording):
-    from pipeline.diarize import DiarizeOptions, diarize, load_pipeline
+    from nishabdham.pipeline.diarize import DiarizeOptions, diarize, load_pipeline
 
     pipeline = load_pipeline(str(pipeline_dir))
     from pyannote.audio.pipelines import SpeakerDiarization
@@ -120,21 +120,23 @@ def test_turns_come_from_an_annotation_or_a_diarize_output():
     from pyannote.audio.pipelines.speaker_diarization import DiarizeOutput
     from pyannote.core import Annotation, Segment
 
-    from pipeline.diarize import SpeakerTurn, turns_of
+    from nishabdham.pipeline.diarize import SpeakerTurn, turns_of
 
     annotation = Annotation()
     annotation[Segment(1.0, 2.5)] = "SPEAKER_01"
     annotation[Segment(0.0, 1.2)] = "SPEAKER_00"
     expected = [SpeakerTurn(0, 1200, "SPEAKER_00"), SpeakerTurn(1000, 2500, "SPEAKER_01")]
     assert turns_of(annotation) == expected
-    output = DiarizeOutput(speaker_diarization=annotation, exclusive_speaker_diarization=annotation, speaker_embeddings=None)
+    output = DiarizeOutput(
+        speaker_diarization=annotation, exclusive_speaker_diarization=annotation, speaker_embeddings=None
+    )
     assert turns_of(output) == expected
     with pytest.raises(ModelError, match="not a pyannote Annotation"):
         turns_of({"speakers": []})
 
 
 def test_a_folder_without_config_is_a_clear_error(tmp_path):
-    from pipeline.diarize import load_pipeline
+    from nishabdham.pipeline.diarize import load_pipeline
 
     with pytest.raises(ModelError, match="no config.yaml") as info:
         load_pipeline(str(tmp_path))
@@ -142,7 +144,7 @@ def test_a_folder_without_config_is_a_clear_error(tmp_path):
 
 
 def test_an_unreachable_hub_pipeline_says_what_to_do(monkeypatch):
-    from pipeline.diarize import load_pipeline
+    from nishabdham.pipeline.diarize import load_pipeline
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelError, match="model hub") as info:
@@ -157,10 +159,22 @@ def test_an_unreachable_hub_pipeline_says_what_to_do(monkeypatch):
 def test_transcribe_with_pyannote_vad_and_diarization(tmp_path, recording, pipeline_dir, model):
     wav = write_wav(tmp_path / "evening.wav", recording.samples, SR)
     out = tmp_path / "out"
-    code = main([
-        "transcribe", "--no-progress", str(wav), "--out", str(out), "--second-line", "none",
-        "--vad", "pyannote", "--diarize", str(pipeline_dir), "--speaker-prefix",
-    ])
+    code = main(
+        [
+            "transcribe",
+            "--no-progress",
+            str(wav),
+            "--out",
+            str(out),
+            "--second-line",
+            "none",
+            "--vad",
+            "pyannote",
+            "--diarize",
+            str(pipeline_dir),
+            "--speaker-prefix",
+        ]
+    )
     assert code == 0
     data = json.loads((out / "evening.json").read_text(encoding="utf-8"))
     cues, ns = data["cues"], recording.nonspeech

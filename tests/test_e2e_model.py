@@ -7,11 +7,11 @@ import json
 import jiwer
 import pytest
 
-import pipeline.runner as runner_module
-from app.cli import main
-from pipeline.audio import load_audio
-from pipeline.subtitles import parse_srt, parse_vtt
-from pipeline.vad import speech_regions
+import nishabdham.pipeline.runner as runner_module
+from nishabdham.app.cli import main
+from nishabdham.pipeline.audio import load_audio
+from nishabdham.pipeline.subtitles import parse_srt, parse_vtt
+from nishabdham.pipeline.vad import speech_regions
 
 pytestmark = pytest.mark.model
 
@@ -25,7 +25,9 @@ def english_words(text: str) -> str:
 @pytest.fixture(scope="module")
 def jfk_run(tmp_path_factory, jfk):
     out = tmp_path_factory.mktemp("jfk")
-    code = main(["transcribe", "--no-progress", str(jfk[0]), "--out", str(out), "--language", "en", "--second-line", "none"])
+    code = main(
+        ["transcribe", "--no-progress", str(jfk[0]), "--out", str(out), "--language", "en", "--second-line", "none"]
+    )
     assert code == 0
     return out
 
@@ -75,7 +77,9 @@ def test_telugu_clip_gives_a_valid_srt_whose_cues_lie_inside_the_speech(tmp_path
         assert speech_start - 300 <= word["start_ms"] <= speech_end + 300
 
 
-def test_several_inputs_load_the_model_once_and_good_files_survive_bad_ones(tmp_path, te_rows, jfk, monkeypatch, capsys):
+def test_several_inputs_load_the_model_once_and_good_files_survive_bad_ones(
+    tmp_path, te_rows, jfk, monkeypatch, capsys
+):
     loads = []
     real_load = runner_module.load_model
 
@@ -101,9 +105,9 @@ def test_windows_decoded_side_by_side_give_what_one_at_a_time_gives(model, te_ro
 
     import numpy as np
 
-    from pipeline.audio import Audio
-    from pipeline.transcribe import DecodeRequest, TranscribeOptions, decode_windows
-    from pipeline.vad import SpeechRegion, Window
+    from nishabdham.pipeline.audio import Audio
+    from nishabdham.pipeline.transcribe import DecodeRequest, TranscribeOptions, decode_windows
+    from nishabdham.pipeline.vad import SpeechRegion, Window
 
     clips = [load_audio(row["path"]).samples for row in te_rows[:3]] + [load_audio(jfk[0]).samples]
     gap = np.zeros(16000, dtype=np.float32)
@@ -116,9 +120,15 @@ def test_windows_decoded_side_by_side_give_what_one_at_a_time_gives(model, te_ro
         start = end + 1000
     request = DecodeRequest("en", beam_size=1, temperatures=(0.0,))
     reported = []
-    side_by_side = decode_windows(replace(model, workers=2), audio, [(w, request) for w in windows], TranscribeOptions(), reported.append)
-    one_at_a_time = decode_windows(replace(model, workers=1), audio, [(w, request) for w in windows], TranscribeOptions())
+    side_by_side = decode_windows(
+        replace(model, workers=2), audio, [(w, request) for w in windows], TranscribeOptions(), reported.append
+    )
+    one_at_a_time = decode_windows(
+        replace(model, workers=1), audio, [(w, request) for w in windows], TranscribeOptions()
+    )
     assert reported == sorted(reported) and reported[-1] == 1.0 and len(set(reported)) >= 3  # steady progress
-    assert [(w.start_ms, w.text) for s in side_by_side for w in s.words] == [(w.start_ms, w.text) for s in one_at_a_time for w in s.words]
+    assert [(w.start_ms, w.text) for s in side_by_side for w in s.words] == [
+        (w.start_ms, w.text) for s in one_at_a_time for w in s.words
+    ]
     assert [s.start_ms for s in side_by_side] == sorted(s.start_ms for s in side_by_side)
     assert "americans" in " ".join(s.text for s in side_by_side[-2:]).lower()

@@ -1,7 +1,7 @@
 """English words: frequencies, Telugu spellings of loanwords, and loanwords recognised."""
 
-from pipeline.english import loanword_for, log_prob, to_telugu, zipf
-from pipeline.telugu import to_iso
+from nishabdham.pipeline.codeswitch.english import loanword_for, log_prob, to_telugu, zipf
+from nishabdham.pipeline.telugu import to_iso
 
 
 def test_frequencies_separate_common_english_from_romanized_telugu():

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from app.cli import main
-from pipeline.evaluate import build_run, load_run, save_run
+from nishabdham.app.cli import main
+from nishabdham.evaluation.evaluate import build_run, load_run, save_run
 
 pytestmark = pytest.mark.model
 
@@ -16,14 +16,22 @@ pytestmark = pytest.mark.model
 def small_set(tmp_path_factory, te_rows, jfk):
     folder = tmp_path_factory.mktemp("set")
     rows = [
-        {"audio_filepath": str(jfk[0]), "offset": 0.5, "duration": 2.8, "text": "And so, my fellow Americans", "lang": "en"},
+        {
+            "audio_filepath": str(jfk[0]),
+            "offset": 0.5,
+            "duration": 2.8,
+            "text": "And so, my fellow Americans",
+            "lang": "en",
+        },
         {"audio_filepath": te_rows[0]["path"], "text": te_rows[0]["text"], "lang": "te", "tags": ["script"]},
         {"audio_filepath": "../escape.wav", "text": "x", "lang": "en"},
         "{broken",
         {"audio_filepath": str(jfk[0]), "text": "ask not", "lang": "xx"},
     ]
     manifest = folder / "manifest.jsonl"
-    manifest.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8")
+    manifest.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
     return manifest
 
 
@@ -34,7 +42,20 @@ def test_eval_scores_good_rows_reports_bad_lines_and_guards_a_baseline(small_set
     baseline = save_run(perfect, tmp_path / "perfect.json")
     out_json, out_html = tmp_path / "run.json", tmp_path / "run.html"
 
-    code = main(["eval", str(small_set), "--json", str(out_json), "--html", str(out_html), "--baseline", str(baseline), "--second-line", "none"])
+    code = main(
+        [
+            "eval",
+            str(small_set),
+            "--json",
+            str(out_json),
+            "--html",
+            str(out_html),
+            "--baseline",
+            str(baseline),
+            "--second-line",
+            "none",
+        ]
+    )
     captured = capsys.readouterr()
 
     assert code == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.cli import main
+from nishabdham.app.cli import main
 
 
 def test_results_that_could_not_be_written_fail_before_decoding(tmp_path, capsys):

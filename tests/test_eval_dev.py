@@ -2,7 +2,7 @@
 
 This is what makes `make test` (and so CI) fail when a change makes CER or WER
 on the dev set worse than eval/baseline-dev.json by more than the tolerance
-in pipeline/eval_compare.py. Regenerate the baseline with
+in nishabdham/evaluation/compare.py. Regenerate the baseline with
 `make eval-dev-baseline`, only together with the change that explains it.
 """
 
@@ -12,10 +12,10 @@ import json
 
 import pytest
 
-from app.cli import main
-from app.devset import BASELINE
-from pipeline.eval_compare import TOLERANCE
-from pipeline.evaluate import load_run
+from nishabdham.app.cli import main
+from nishabdham.evaluation.compare import TOLERANCE
+from nishabdham.evaluation.devset import BASELINE
+from nishabdham.evaluation.evaluate import load_run
 
 pytestmark = pytest.mark.model
 

@@ -11,11 +11,11 @@ import json
 
 import pytest
 
-from app.errors import ModelError
-from app.types import Cue, Transcript
-from pipeline.audio import load_audio
-from pipeline.eval_runner import evaluate
-from pipeline.runner import PipelineOptions
+from nishabdham.errors import ModelError
+from nishabdham.evaluation.runner import evaluate
+from nishabdham.pipeline.audio import load_audio
+from nishabdham.pipeline.runner import PipelineOptions
+from nishabdham.types import Cue, Transcript
 from tests.conftest import tone, write_wav
 
 
@@ -55,11 +55,14 @@ def manifest(folder, rows: list[dict]):
 
 
 def test_rows_are_cut_to_offset_and_duration(evalset):
-    path = manifest(evalset, [
-        {"audio_filepath": "five.wav", "offset": 1.0, "duration": 2.0},
-        {"audio_filepath": "five.wav"},
-        {"audio_filepath": "five.wav", "offset": 4.5, "duration": 2.0},  # runs past the end: 0.5 s
-    ])
+    path = manifest(
+        evalset,
+        [
+            {"audio_filepath": "five.wav", "offset": 1.0, "duration": 2.0},
+            {"audio_filepath": "five.wav"},
+            {"audio_filepath": "five.wav", "offset": 4.5, "duration": 2.0},  # runs past the end: 0.5 s
+        ],
+    )
     transcriber = MeasuringTranscriber()
     run = evaluate([path], transcriber)
     assert transcriber.seconds == [2.0, 5.0, 0.5]
@@ -69,7 +72,9 @@ def test_rows_are_cut_to_offset_and_duration(evalset):
 
 
 def test_cue_timing_is_scored_in_recording_time(evalset):
-    path = manifest(evalset, [{"audio_filepath": "five.wav", "offset": 1.0, "duration": 2.0, "reference_srt": "ref.srt"}])
+    path = manifest(
+        evalset, [{"audio_filepath": "five.wav", "offset": 1.0, "duration": 2.0, "reference_srt": "ref.srt"}]
+    )
     run = evaluate([path], MeasuringTranscriber())
     timing = run.rows[0].timing
     assert (timing.matched, timing.start_ms, timing.end_ms) == (1, 100, 100)  # output cue 1.0-3.0 s vs 1.1-2.9 s
@@ -77,14 +82,17 @@ def test_cue_timing_is_scored_in_recording_time(evalset):
 
 
 def test_bad_rows_are_reported_by_line_and_the_others_still_scored(evalset, tmp_path):
-    path = manifest(evalset, [
-        {"audio_filepath": "five.wav", "duration": 1.0},  # 1 good
-        {"audio_filepath": "broken.wav"},  # 2 cannot be decoded
-        {"audio_filepath": "five.wav", "offset": 9.0},  # 3 offset past the end
-        {"audio_filepath": "../elsewhere.wav"},  # 4 leaves the folder
-        {"audio_filepath": "five.wav", "reference_srt": "bad.srt"},  # 5 scored, timing not
-        {"audio_filepath": "five.wav", "text": "", "lang": "en"},  # 6 empty reference
-    ])
+    path = manifest(
+        evalset,
+        [
+            {"audio_filepath": "five.wav", "duration": 1.0},  # 1 good
+            {"audio_filepath": "broken.wav"},  # 2 cannot be decoded
+            {"audio_filepath": "five.wav", "offset": 9.0},  # 3 offset past the end
+            {"audio_filepath": "../elsewhere.wav"},  # 4 leaves the folder
+            {"audio_filepath": "five.wav", "reference_srt": "bad.srt"},  # 5 scored, timing not
+            {"audio_filepath": "five.wav", "text": "", "lang": "en"},  # 6 empty reference
+        ],
+    )
     missing = tmp_path / "missing.jsonl"
     run = evaluate([path, missing], MeasuringTranscriber())
     assert [r.line for r in run.rows if r.error is None] == [1, 5]

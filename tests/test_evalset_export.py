@@ -8,7 +8,7 @@ import json
 import datasets
 import soundfile
 
-from app.cli import main
+from nishabdham.app.cli import main
 from tests.conftest import tone, write_wav
 
 
@@ -17,7 +17,16 @@ def test_export_loads_with_datasets_and_carries_each_rows_audio(tmp_path, capsys
     folder.mkdir()
     write_wav(folder / "reading.wav", tone(440, 6.0, 0.3, sample_rate=44100), sample_rate=44100)
     rows = [
-        {"audio_filepath": "reading.wav", "offset": 1.0, "duration": 2.5, "text": "నీరు ప్రవహించింది", "lang": "te", "tags": ["phonetic"], "hypothesis": "నారు", "speaker": "A"},
+        {
+            "audio_filepath": "reading.wav",
+            "offset": 1.0,
+            "duration": 2.5,
+            "text": "నీరు ప్రవహించింది",
+            "lang": "te",
+            "tags": ["phonetic"],
+            "hypothesis": "నారు",
+            "speaker": "A",
+        },
         {"audio_filepath": "reading.wav", "text": "ask not", "lang": "en"},
         {"audio_filepath": "missing.wav", "text": "lost", "lang": "en"},
         {"audio_filepath": "reading.wav", "offset": 30.0, "text": "past the end", "lang": "en"},

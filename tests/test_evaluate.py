@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import InputError
-from app.manifest import ManifestEntry, ManifestRow
-from app.types import Cue
-from pipeline.eval_compare import TOLERANCE, compare_runs, format_comparison, regressions
-from pipeline.evaluate import (
+from nishabdham.errors import InputError
+from nishabdham.evaluation.compare import TOLERANCE, compare_runs, format_comparison, regressions
+from nishabdham.evaluation.evaluate import (
     EvalRun,
     ManifestInfo,
     build_run,
@@ -21,9 +19,13 @@ from pipeline.evaluate import (
     score_row,
     summarize,
 )
+from nishabdham.evaluation.manifest import ManifestEntry, ManifestRow
+from nishabdham.types import Cue
 
 
-def entry(text: str, lang: str = "te", tags=(), line: int = 1, name: str = "a.wav", offset: float = 0.0) -> ManifestEntry:
+def entry(
+    text: str, lang: str = "te", tags=(), line: int = 1, name: str = "a.wav", offset: float = 0.0
+) -> ManifestEntry:
     row = ManifestRow(audio_filepath=f"audio/{name}", text=text, lang=lang, tags=list(tags), offset=offset)
     return ManifestEntry(Path("/sets/dev/manifest.jsonl"), line, row, Path(f"/sets/dev/audio/{name}"))
 
@@ -138,7 +140,9 @@ def test_regression_guard_fails_beyond_the_tolerance_only():
 
 def test_regression_guard_fails_when_rows_are_lost():
     baseline = sample_run()
-    fewer = build_run([baseline.rows[0], baseline.rows[1], failed_row(entry("ask not", "en", line=3, name="en.wav"), "gone")])
+    fewer = build_run(
+        [baseline.rows[0], baseline.rows[1], failed_row(entry("ask not", "en", line=3, name="en.wav"), "gone")]
+    )
     found = regressions(fewer, baseline)
     assert "all: 2 rows scored, the baseline scored 3" in found
     assert "lang en: 0 rows scored, the baseline scored 1" in found

@@ -4,9 +4,9 @@ import tomllib
 
 import pytest
 
-from app.errors import GlossaryError
-from pipeline.glossary import KINDS, Term, append_term, load_glossary, read_terms, starter_path
-from pipeline.telugu import from_iso, to_iso
+from nishabdham.errors import GlossaryError
+from nishabdham.pipeline.codeswitch.glossary import KINDS, Term, append_term, load_glossary, read_terms, starter_path
+from nishabdham.pipeline.telugu import from_iso, to_iso
 
 
 def test_starter_glossary_has_at_least_100_checked_entries():
@@ -28,11 +28,17 @@ def test_starter_glossary_loads_without_conflicts():
 
 @pytest.mark.parametrize(
     "spelling, telugu",
-    [("pothana", "పోతన"), ("chandassu", "ఛందస్సు"), ("shatakam", "శతకం"), ("annamayya", "అన్నమయ్య"), ("utpalamala", "ఉత్పలమాల")],
+    [
+        ("pothana", "పోతన"),
+        ("chandassu", "ఛందస్సు"),
+        ("shatakam", "శతకం"),
+        ("annamayya", "అన్నమయ్య"),
+        ("utpalamala", "ఉత్పలమాల"),
+    ],
 )
 def test_romanized_spellings_find_their_term(spelling, telugu):
-    from pipeline.glossary import latin_skeleton
-    from pipeline.restore import normalize_latin
+    from nishabdham.pipeline.codeswitch.glossary import latin_skeleton
+    from nishabdham.pipeline.codeswitch.restore import normalize_latin
 
     assert load_glossary(starter_path()).match(latin_skeleton(normalize_latin(spelling))).telugu == telugu
 
@@ -53,7 +59,7 @@ ENTRY = '[[term]]\ntelugu = "పోతన"\niso = "pōtana"\nkind = "poet"\nglos
 
 
 def test_malformed_toml_names_the_file_and_line(tmp_path):
-    path = write(tmp_path, ENTRY + "\n[[term]]\ntelugu = \"నన్నయ\n")
+    path = write(tmp_path, ENTRY + '\n[[term]]\ntelugu = "నన్నయ\n')
     with pytest.raises(GlossaryError, match=r"g.toml: is not valid TOML: .*line 9"):
         read_terms(path)
 

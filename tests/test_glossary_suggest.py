@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
-from app.errors import GlossaryError
-from app.manifest import read_manifest
-from pipeline.glossary_suggest import Suggestion, corrections, known_forms, mine, to_toml
+from nishabdham.app.cli import main
+from nishabdham.errors import GlossaryError
+from nishabdham.evaluation.glossary_suggest import Suggestion, corrections, known_forms, mine, to_toml
+from nishabdham.evaluation.manifest import read_manifest
 
 REVIEWED = [
     # (machine's hypothesis, reviewer's text)
@@ -30,7 +30,12 @@ REVIEWED = [
 def reviewed_manifest(folder: Path, pairs=REVIEWED) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "manifest.jsonl"
-    lines = [json.dumps({"audio_filepath": f"audio/{i}.wav", "text": ref, "hypothesis": hyp, "lang": "te"}, ensure_ascii=False) for i, (hyp, ref) in enumerate(pairs)]
+    lines = [
+        json.dumps(
+            {"audio_filepath": f"audio/{i}.wav", "text": ref, "hypothesis": hyp, "lang": "te"}, ensure_ascii=False
+        )
+        for i, (hyp, ref) in enumerate(pairs)
+    ]
     lines.append(json.dumps({"audio_filepath": "audio/x.wav", "text": "పోతన", "lang": "te"}))  # no hypothesis: skipped
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -59,7 +64,10 @@ def test_mining_keeps_corrections_seen_at_least_twice(tmp_path):
 def test_terms_the_glossary_already_knows_are_not_suggested_again(tmp_path):
     entries, _ = read_manifest(reviewed_manifest(tmp_path / "reviewed"), check_files=False)
     glossary = tmp_path / "glossary.toml"
-    glossary.write_text('[[term]]\ntelugu = "పోతన"\niso = "pōtana"\nvariants = ["పోతాన"]\ngloss = "poet"\nkind = "poet"\n', encoding="utf-8")
+    glossary.write_text(
+        '[[term]]\ntelugu = "పోతన"\niso = "pōtana"\nvariants = ["పోతాన"]\ngloss = "poet"\nkind = "poet"\n',
+        encoding="utf-8",
+    )
     assert [s.telugu for s in mine(entries, known=known_forms([glossary]))] == ["శ్రీనాథుడు"]
     glossary.write_text("[[term]\n", encoding="utf-8")
     with pytest.raises(GlossaryError, match="cannot be read") as caught:
@@ -68,9 +76,11 @@ def test_terms_the_glossary_already_knows_are_not_suggested_again(tmp_path):
 
 
 def test_toml_is_the_glossary_format_and_reads_back():
-    suggestions = [Suggestion('పోతన', "pōtana", ('పోతాన', 'say "పోతాన"\\'), 2, ("m.jsonl:1", "m.jsonl:2"))]
+    suggestions = [Suggestion("పోతన", "pōtana", ("పోతాన", 'say "పోతాన"\\'), 2, ("m.jsonl:1", "m.jsonl:2"))]
     data = tomllib.loads(to_toml(suggestions, "header line\nsecond"))
-    assert data == {"term": [{"telugu": "పోతన", "iso": "pōtana", "variants": ["పోతాన", 'say "పోతాన"\\'], "gloss": "", "kind": "term"}]}
+    assert data == {
+        "term": [{"telugu": "పోతన", "iso": "pōtana", "variants": ["పోతాన", 'say "పోతాన"\\'], "gloss": "", "kind": "term"}]
+    }
 
 
 def test_cli_reads_the_reviewed_set_and_writes_suggestions_into_the_data_folder(capsys):
@@ -99,8 +109,19 @@ def test_a_recording_approved_again_counts_once(tmp_path):
     rows = []
     for version in (1, 2):  # the same recording approved twice: only the newest approval counts
         for i, (hyp, ref) in enumerate(REVIEWED[:2]):
-            rows.append({"audio_filepath": f"a/{version}-{i}.wav", "text": ref, "hypothesis": hyp, "lang": "te", "job": "j1", "set_version": version})
-    (folder / "manifest.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+            rows.append(
+                {
+                    "audio_filepath": f"a/{version}-{i}.wav",
+                    "text": ref,
+                    "hypothesis": hyp,
+                    "lang": "te",
+                    "job": "j1",
+                    "set_version": version,
+                }
+            )
+    (folder / "manifest.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
     entries, _ = read_manifest(folder / "manifest.jsonl", check_files=False)
     suggestions = mine(entries)
     assert [(s.telugu, s.count) for s in suggestions] == [("పోతన", 2)]

@@ -1,8 +1,8 @@
 """The hallucination guard removes only what nothing was said under, and says why."""
 
-from app.types import Segment, Word
-from pipeline.hallucination import SpeechCoverage, guard
-from pipeline.vad import SpeechRegion
+from nishabdham.pipeline.codeswitch.hallucination import SpeechCoverage, guard
+from nishabdham.pipeline.vad import SpeechRegion
+from nishabdham.types import Segment, Word
 
 
 def seg(text, start, end, no_speech=0.1, probability=0.9):

@@ -2,10 +2,10 @@
 
 import pytest
 
-from pipeline.langid import ENGLISH, OTHER, ROMANIZED, TELUGU, classify, script_kind
-from pipeline.lexicon import load_lexicon
-from pipeline.model import default_models_dir
-from pipeline.restore import Restorer
+from nishabdham.pipeline.codeswitch.langid import ENGLISH, OTHER, ROMANIZED, TELUGU, classify, script_kind
+from nishabdham.pipeline.codeswitch.lexicon import load_lexicon
+from nishabdham.pipeline.codeswitch.restore import Restorer
+from nishabdham.pipeline.model import default_models_dir
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,13 @@ def test_romanized_telugu_sentence_is_telugu(restorer):
 
 
 def test_english_word_inside_telugu_keeps_its_language(restorer):
-    assert kinds("ee bridge meeda neeru pravahinchindi", restorer) == [ROMANIZED, ENGLISH, ROMANIZED, ROMANIZED, ROMANIZED]
+    assert kinds("ee bridge meeda neeru pravahinchindi", restorer) == [
+        ROMANIZED,
+        ENGLISH,
+        ROMANIZED,
+        ROMANIZED,
+        ROMANIZED,
+    ]
 
 
 def test_switch_points_between_an_english_intro_and_telugu(restorer):

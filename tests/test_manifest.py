@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from app.errors import ManifestError
-from app.manifest import read_manifest
+from nishabdham.errors import ManifestError
+from nishabdham.evaluation.manifest import read_manifest
 
 
 @pytest.fixture
@@ -64,7 +64,9 @@ def test_each_kind_of_bad_line_is_reported_with_its_number_and_the_good_rows_are
 
 
 def test_paths_resolve_against_the_manifest_folder_and_absolute_paths_are_allowed(evalset, tmp_path):
-    manifest = write(evalset, row(), row(audio_filepath=str(tmp_path / "outside.wav")), row(audio_filepath="audio/../audio/a.wav"))
+    manifest = write(
+        evalset, row(), row(audio_filepath=str(tmp_path / "outside.wav")), row(audio_filepath="audio/../audio/a.wav")
+    )
     entries, problems = read_manifest(manifest)
     assert problems == []
     assert entries[0].audio == evalset / "audio" / "a.wav"

@@ -2,8 +2,7 @@
 
 import pytest
 
-from app.types import Cue
-from pipeline.metrics import (
+from nishabdham.evaluation.metrics import (
     AlignedSpan,
     ErrorCounts,
     TimingErrors,
@@ -21,7 +20,8 @@ from pipeline.metrics import (
     wer,
     word_counts,
 )
-from pipeline.segment import CueRules
+from nishabdham.pipeline.segment import CueRules
+from nishabdham.types import Cue
 
 
 def test_normalization_keeps_vowel_signs_and_drops_punctuation():

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from app.errors import ModelError, ModelIntegrityError
-from pipeline.model import (
+from nishabdham.errors import ModelError, ModelIntegrityError
+from nishabdham.pipeline.model import (
     BUNDLED_SIZE,
     ModelOptions,
     bundled_model_dir,

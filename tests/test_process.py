@@ -1,6 +1,6 @@
 """Process-wide set-up of the entry points."""
 
-from app.process import limit_malloc_arenas
+from nishabdham.process import limit_malloc_arenas
 
 
 def test_malloc_arenas_are_capped_unless_the_environment_says_otherwise(monkeypatch):

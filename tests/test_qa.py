@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.types import Cue, Removal, Segment, Transcript, Word, dumps, from_jsonable
-from pipeline.qa import QaOptions, QaReport, batch_summary, qa_report, summary
-from pipeline.segment import CueRules
+from nishabdham.pipeline.qa import QaOptions, QaReport, batch_summary, qa_report, summary
+from nishabdham.pipeline.segment import CueRules
+from nishabdham.types import Cue, Removal, Segment, Transcript, Word, dumps, from_jsonable
 
 RULES = CueRules()
 
@@ -49,7 +49,13 @@ def test_issues_of_every_kind_are_found_and_sorted_worst_first():
         ("cue-rules", 1, 5000),
     ]
     assert report.score == 9
-    assert report.counts == {"foreign-script": 1, "low-telugu-share": 1, "removed": 1, "cue-rules": 1, "low-confidence": 1}
+    assert report.counts == {
+        "foreign-script": 1,
+        "low-telugu-share": 1,
+        "removed": 1,
+        "cue-rules": 1,
+        "low-confidence": 1,
+    }
     details = {i.kind: i.detail for i in report.issues}
     assert details["foreign-script"] == "letters in Arabic 100% (100% of the segment)"
     assert details["cue-rules"].startswith("cue 2: too short: 400 ms < 833 ms; reading speed")
@@ -68,7 +74,9 @@ def test_english_in_latin_script_and_clean_telugu_raise_nothing():
 
 
 def test_thresholds_come_from_the_options():
-    report = qa_report(transcript(), RULES, QaOptions(min_word_probability=0.2, allowed_scripts=("Telugu", "Latin", "Arabic")))
+    report = qa_report(
+        transcript(), RULES, QaOptions(min_word_probability=0.2, allowed_scripts=("Telugu", "Latin", "Arabic"))
+    )
     assert report.counts["low-confidence"] == 0 and report.counts["foreign-script"] == 0
 
 

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
-from app.errors import AudioDecodeError, OutputError
-from app.settings import load_settings
-from app.types import Cue, Transcript, Word
-from pipeline.subtitles import write_outputs
+from nishabdham.app.cli import main
+from nishabdham.errors import AudioDecodeError, OutputError
+from nishabdham.pipeline.subtitles import write_outputs
+from nishabdham.settings import load_settings
+from nishabdham.types import Cue, Transcript, Word
+from nishabdham.workers import tasks
+from nishabdham.workers.batch import deliver, discover, plan, write_qa_summary
+from nishabdham.workers.store import DONE, FAILED, QUEUED, JobStore
+from nishabdham.workers.tasks import WorkerRuntime, remove_partial_outputs, run_job
 from tests.queue_support import free_port
-from workers import tasks
-from workers.batch import deliver, discover, plan, write_qa_summary
-from workers.store import DONE, FAILED, QUEUED, JobStore
-from workers.tasks import WorkerRuntime, remove_partial_outputs, run_job
 
 
 def touch(path: Path, data: bytes = b"x") -> Path:
@@ -32,10 +32,25 @@ def touch(path: Path, data: bytes = b"x") -> Path:
 
 def test_discover_finds_media_recursively_and_plan_mirrors_the_tree(tmp_path):
     folder = tmp_path / "in"
-    for name in ("a.wav", "day1/poem.mp3", "day1/poem.wav", "day1/talk.MP4", "day2/poem.flac", "notes.txt", ".hidden.wav", "subs/a.wav"):
+    for name in (
+        "a.wav",
+        "day1/poem.mp3",
+        "day1/poem.wav",
+        "day1/talk.MP4",
+        "day2/poem.flac",
+        "notes.txt",
+        ".hidden.wav",
+        "subs/a.wav",
+    ):
         touch(folder / name)
     media, ignored = discover(folder, exclude=folder / "subs")  # --out inside FOLDER
-    assert [p.relative_to(folder).as_posix() for p in media] == ["a.wav", "day1/poem.mp3", "day1/poem.wav", "day1/talk.MP4", "day2/poem.flac"]
+    assert [p.relative_to(folder).as_posix() for p in media] == [
+        "a.wav",
+        "day1/poem.mp3",
+        "day1/poem.wav",
+        "day1/talk.MP4",
+        "day2/poem.flac",
+    ]
     assert ignored == [folder / "notes.txt"]
     out = tmp_path / "out"
     places = [(i.out_dir.relative_to(out).as_posix(), i.stem) for i in plan(folder, out, media)]
@@ -59,7 +74,9 @@ class StandInPipeline:
         if self.error is not None:
             raise self.error
         transcript = transcript_for(str(path))
-        return transcript, write_outputs(transcript, Path(out_dir), stem, self.options.segment.rules, self.options.writer)
+        return transcript, write_outputs(
+            transcript, Path(out_dir), stem, self.options.segment.rules, self.options.writer
+        )
 
 
 @pytest.fixture
@@ -67,7 +84,9 @@ def runtime(tmp_path, monkeypatch):
     settings = load_settings(max_attempts=2)
     process = WorkerRuntime(settings)
     process.error = None
-    monkeypatch.setattr(WorkerRuntime, "pipeline_for", lambda self, job: StandInPipeline(settings.pipeline_options(), self.error))
+    monkeypatch.setattr(
+        WorkerRuntime, "pipeline_for", lambda self, job: StandInPipeline(settings.pipeline_options(), self.error)
+    )
     yield process
     process.store.close()
 
@@ -115,7 +134,13 @@ def test_other_errors_are_tried_again_with_backoff_then_the_job_gives_up(runtime
 
 
 def test_partial_outputs_of_a_killed_attempt_are_removed_but_nothing_else(tmp_path):
-    partial = [".poem.srt.abc.tmp", ".poem.json.x_1.tmp", ".poem.qa.json.q.tmp", ".poem.te.vtt.z.tmp", ".poem.te-en.srt.y.tmp"]
+    partial = [
+        ".poem.srt.abc.tmp",
+        ".poem.json.x_1.tmp",
+        ".poem.qa.json.q.tmp",
+        ".poem.te.vtt.z.tmp",
+        ".poem.te-en.srt.y.tmp",
+    ]
     others = [".poem.v2.srt.abc.tmp", ".other.srt.a.tmp", "poem.srt"]
     for name in partial + others:
         touch(tmp_path / name)
@@ -134,7 +159,9 @@ def test_a_done_job_is_delivered_to_a_second_place_once(runtime, tmp_path):
     items = [replace(i, job_id=job.id) for i in batch_items]
     written = deliver(items, jobs)
     assert [p.name for p in written][-1] == "same-audio.json"
-    assert sorted(p.name for p in (tmp_path / "out2").iterdir()) == sorted(f"same-audio{s}" for s in (".srt", ".vtt", ".json", ".qa.json"))
+    assert sorted(p.name for p in (tmp_path / "out2").iterdir()) == sorted(
+        f"same-audio{s}" for s in (".srt", ".vtt", ".json", ".qa.json")
+    )
     assert deliver(items, jobs) == []
     summary = json.loads(write_qa_summary(tmp_path / "out2", items, jobs).read_text(encoding="utf-8"))
     assert summary["worst_first"][0]["file"] == str(tmp_path / "out2" / "same-audio.srt")

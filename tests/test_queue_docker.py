@@ -29,7 +29,9 @@ def mount_target(volume) -> str:
 
 @pytest.fixture(scope="module")
 def config() -> dict:
-    result = subprocess.run([*compose_command(), "-f", str(COMPOSE), "config"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [*compose_command(), "-f", str(COMPOSE), "config"], capture_output=True, text=True, cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr
     return yaml.safe_load(result.stdout)
 

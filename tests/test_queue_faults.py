@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from pipeline.subtitles import parse_srt
+from nishabdham.pipeline.subtitles import parse_srt
+from nishabdham.workers.store import DONE, FAILED
 from tests.conftest import ffmpeg, write_wav
 from tests.queue_support import start_nishabdham, wait_for
-from workers.store import DONE, FAILED
 
 pytestmark = [pytest.mark.queue, pytest.mark.model]
 
@@ -65,7 +65,9 @@ def assert_one_complete_set(out, stem, source, store):
     assert set(output_set(out, stem)) >= {stem + s for s in SET}
     transcript = json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
     assert transcript["source"] == str(source.resolve())
-    assert [c["start_ms"] for c in transcript["cues"]] == [c.start_ms for c in parse_srt((out / f"{stem}.srt").read_text(encoding="utf-8"))]
+    assert [c["start_ms"] for c in transcript["cues"]] == [
+        c.start_ms for c in parse_srt((out / f"{stem}.srt").read_text(encoding="utf-8"))
+    ]
     qa = json.loads((out / f"{stem}.qa.json").read_text(encoding="utf-8"))
     assert qa["source"] == transcript["source"] and isinstance(qa["issues"], list)
 
@@ -102,8 +104,8 @@ def test_sigkilled_worker_job_completes_once_after_a_worker_starts_again(queue, 
     assert_one_complete_set(out, "long reading", source, store)
     # Redis hands the killed worker's unacknowledged message back one day: it must not run the job again.
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
-    from app.settings import load_settings
-    from workers.queue import enqueue
+    from nishabdham.settings import load_settings
+    from nishabdham.workers.queue import enqueue
 
     enqueue([job.id], load_settings(broker_url=queue.redis.url))
     wait_for(lambda: "nothing to do (finished)" in queue.workers[-1].log(), 60, "the repeated message to be skipped")

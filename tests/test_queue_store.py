@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from app.errors import ConfigError, InputError, QueueError
-from app.settings import load_settings
-from workers.store import DONE, FAILED, QUEUED, RUNNING, JobStore, output_options
+from nishabdham.errors import ConfigError, InputError, QueueError
+from nishabdham.settings import load_settings
+from nishabdham.workers.store import DONE, FAILED, QUEUED, RUNNING, JobStore, output_options
 
 LEASE = 60_000
 HOST = socket.gethostname()
@@ -167,7 +167,9 @@ def _create_in_process(url, path, out, queue):
 
 def _claim_in_process(url, job_id, queue):
     store = JobStore(url)
-    queue.put(store.claim(job_id, f"w{multiprocessing.current_process().pid}:1", lease_ms=LEASE, max_attempts=3).outcome)
+    queue.put(
+        store.claim(job_id, f"w{multiprocessing.current_process().pid}:1", lease_ms=LEASE, max_attempts=3).outcome
+    )
 
 
 def _race(target, args_of, n=6) -> list:
@@ -211,7 +213,7 @@ def test_switching_a_new_database_to_wal_waits_for_another_process_opening_it(tm
     import sqlite3
     import threading
 
-    from workers.db import _use_wal
+    from nishabdham.workers.db import _use_wal
 
     path = tmp_path / "jobs.sqlite3"
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

@@ -8,9 +8,9 @@ import re
 
 import soundfile
 
-from app.cli import main
-from pipeline.evaluate import save_run
-from pipeline.report_html import render_report, report_for, trend_svg
+from nishabdham.app.cli import main
+from nishabdham.evaluation.evaluate import save_run
+from nishabdham.evaluation.report_html import render_report, report_for, trend_svg
 from tests.conftest import tone, write_wav
 from tests.test_evaluate import sample_run
 
@@ -54,7 +54,10 @@ def test_missing_audio_is_said_not_fatal():
 
 
 def test_trend_plot_spans_runs_and_marks_evaluation_set_versions():
-    runs = [sample_run(label=f"run {i}").model_copy(update={"created": f"2025-01-0{i + 1}", "cer": 0.5 - i / 10}) for i in range(3)]
+    runs = [
+        sample_run(label=f"run {i}").model_copy(update={"created": f"2025-01-0{i + 1}", "cer": 0.5 - i / 10})
+        for i in range(3)
+    ]
     runs[2] = runs[2].model_copy(update={"evalset": "new-version"})
     svg = trend_svg(runs)
     assert svg.startswith("<svg") and svg.count("<polyline") == 3  # CER, WER, Telugu script

@@ -2,9 +2,9 @@
 
 import pytest
 
-from pipeline.lexicon import load_lexicon
-from pipeline.model import default_models_dir
-from pipeline.restore import Restorer, align_cost, propose
+from nishabdham.pipeline.codeswitch.lexicon import load_lexicon
+from nishabdham.pipeline.codeswitch.restore import Restorer, align_cost, propose
+from nishabdham.pipeline.model import default_models_dir
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.settings import load_settings
-from review_ui.versions import VersionStore
+from nishabdham.review_ui.versions import VersionStore
+from nishabdham.settings import load_settings
 from tests.conftest import ROOT
 from tests.review_support import finished_job, synthetic_reading
 
-APP = str(ROOT / "review_ui" / "streamlit_app.py")
+APP = str(ROOT / "nishabdham" / "review_ui" / "streamlit_app.py")
 
 
 @pytest.fixture
@@ -38,7 +38,9 @@ def sign_in(at: AppTest, name: str = "Anu", password: str = "sesame") -> AppTest
 
 
 def texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for kind in ("markdown", "caption", "title", "error", "info") for e in getattr(at, kind))
+    return "\n".join(
+        str(e.value) for kind in ("markdown", "caption", "title", "error", "info") for e in getattr(at, kind)
+    )
 
 
 def test_nothing_is_shown_before_sign_in(app):
@@ -58,7 +60,9 @@ def test_sign_in_shows_the_jobs_and_records_the_name(app):
     sign_in(app, name="  Anu Rao ")
     assert not app.exception and not app.error
     assert app.session_state["reviewer"] == "Anu Rao"
-    assert "Signed in as **Anu Rao**" in [m.value for m in app.sidebar.markdown] + [c.value for c in app.sidebar.caption]
+    assert "Signed in as **Anu Rao**" in [m.value for m in app.sidebar.markdown] + [
+        c.value for c in app.sidebar.caption
+    ]
     assert [t.value for t in app.title] == ["Jobs"] and "No jobs yet." in texts(app)
 
 
@@ -100,7 +104,10 @@ def test_open_a_job_edit_a_cue_tag_it_and_save(app, done_job, tmp_path):
     saved = store.load(done_job.id)
     assert saved.number == 1 and saved.reviewer == "Anu"
     assert (saved.cues[0].text, saved.cues[0].tags, saved.cues[0].edited_by) == (
-        "కలసపాడు వంతెనపై నుంచి నీరు", ("cultural-term",), "Anu")
+        "కలసపాడు వంతెనపై నుంచి నీరు",
+        ("cultural-term",),
+        "Anu",
+    )
 
 
 def _edit(at: AppTest, job: str, cue: str, text: str) -> None:
@@ -134,8 +141,13 @@ def test_two_reviewers_saving_at_once_lose_nothing(app, done_job, monkeypatch):
 def test_oidc_sign_in_offers_the_identity_provider_and_no_password(monkeypatch):
     monkeypatch.setenv("NISHABDHAM_REVIEW_OIDC", "true")
     at = AppTest.from_file(APP, default_timeout=60)
-    at.secrets["auth"] = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32,
-                          "client_id": "nishabdham", "client_secret": "s", "server_metadata_url": "https://idp.example/.well-known"}
+    at.secrets["auth"] = {
+        "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "nishabdham",
+        "client_secret": "s",
+        "server_metadata_url": "https://idp.example/.well-known",
+    }
     at.run()
     assert not at.exception and not at.error
     assert [b.label for b in at.button] == ["Sign in"] and not at.text_input
@@ -174,7 +186,7 @@ def test_split_undo_and_add_a_glossary_term_from_the_page(app, done_job):
 
 
 def test_a_recording_without_speech_opens_with_nothing_to_edit(app, tmp_path):
-    from app.types import Transcript, dumps
+    from nishabdham.types import Transcript, dumps
     from tests.conftest import write_wav
 
     audio = write_wav(tmp_path / "silence.wav", __import__("numpy").zeros(16000 * 3, dtype="float32"))

@@ -8,19 +8,19 @@ import numpy as np
 import pytest
 import soundfile
 
-from app.errors import GlossaryError, ReviewError
-from app.manifest import ManifestRow
-from app.types import dumps
-from pipeline.glossary import load_glossary, read_terms
-from pipeline.segment import CueRules
-from pipeline.subtitles import parse_srt
-from review_ui import editing as ed
-from review_ui.approval import approve, latest_approval
-from review_ui.evalsets import MANIFEST, latest_per_job, read_manifest, reviewed_set_dir, row_language
-from review_ui.glossary import add_term, reviewed_term
-from review_ui.media import clip_wav_bytes, load_peaks, prepare_review_audio
-from review_ui.recording import open_recording
-from review_ui.versions import VersionStore
+from nishabdham.errors import GlossaryError, ReviewError
+from nishabdham.evaluation.manifest import ManifestRow
+from nishabdham.pipeline.codeswitch.glossary import load_glossary, read_terms
+from nishabdham.pipeline.segment import CueRules
+from nishabdham.pipeline.subtitles import parse_srt
+from nishabdham.review_ui import editing as ed
+from nishabdham.review_ui.approval import approve, latest_approval
+from nishabdham.review_ui.evalsets import MANIFEST, latest_per_job, read_manifest, reviewed_set_dir, row_language
+from nishabdham.review_ui.glossary import add_term, reviewed_term
+from nishabdham.review_ui.media import clip_wav_bytes, load_peaks, prepare_review_audio
+from nishabdham.review_ui.recording import open_recording
+from nishabdham.review_ui.versions import VersionStore
+from nishabdham.types import dumps
 from tests.conftest import tone, write_wav
 from tests.review_support import transcript
 
@@ -127,14 +127,19 @@ def test_row_language(text, lang):
 
 def test_glossary_term_is_appended_in_the_pipelines_format_and_loads(tmp_path):
     path = tmp_path / "glossary.toml"
-    path.write_text('# my terms\n[[term]]\ntelugu = "పోతన"\niso = "pōtana"\nkind = "poet"\ngloss = "poet"\nvariants = []\n', encoding="utf-8")
+    path.write_text(
+        '# my terms\n[[term]]\ntelugu = "పోతన"\niso = "pōtana"\nkind = "poet"\ngloss = "poet"\nvariants = []\n',
+        encoding="utf-8",
+    )
     term = reviewed_term("శ్రీనాథుడు", "Srinatha, poet (15th c.)", "poet", variants=["Srinathudu", "srinathudu", " "])
     add_term(path, term, reviewer="Anu", job="job1")
     terms = read_terms(path)
     assert [t.telugu for t in terms] == ["పోతన", "శ్రీనాథుడు"]
     assert (terms[1].iso, terms[1].kind, terms[1].variants) == ("śrīnāthuḍu", "poet", ("srinathudu",))
     assert len(load_glossary(path)) == 2  # the pipeline loads it
-    added = [json.loads(line) for line in (tmp_path / "glossary-additions.jsonl").read_text(encoding="utf-8").splitlines()]
+    added = [
+        json.loads(line) for line in (tmp_path / "glossary-additions.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert [(a["telugu"], a["reviewer"], a["job"]) for a in added] == [("శ్రీనాథుడు", "Anu", "job1")]
     with pytest.raises(GlossaryError, match="already in the glossary"):
         add_term(path, term, reviewer="Ravi")
@@ -162,7 +167,7 @@ def test_a_wrong_transliteration_is_refused_with_the_right_one(tmp_path):
 
 
 def test_review_audio_is_prepared_once_in_the_background(tmp_path):
-    from review_ui.media import ensure_review_audio, prepare_in_background, review_audio_ready
+    from nishabdham.review_ui.media import ensure_review_audio, prepare_in_background, review_audio_ready
 
     audio = write_wav(tmp_path / "reading.wav", tone(220, 3.0, 0.3))
     folder = tmp_path / "reviews" / "job1"

@@ -79,7 +79,11 @@ def test_upload_review_approve_in_a_real_browser(queue, te_rows, tmp_path, artif
 @pytest.mark.browser
 def test_browser_refuses_a_wrong_password_and_an_oversized_upload(tmp_path, artifacts):
     data_dir = tmp_path / "data"
-    env = {"NISHABDHAM_DATA_DIR": str(data_dir), "NISHABDHAM_REVIEW_PASSWORD": PASSWORD, "NISHABDHAM_REVIEW_MAX_UPLOAD_MB": "1"}
+    env = {
+        "NISHABDHAM_DATA_DIR": str(data_dir),
+        "NISHABDHAM_REVIEW_PASSWORD": PASSWORD,
+        "NISHABDHAM_REVIEW_MAX_UPLOAD_MB": "1",
+    }
     big = tmp_path / "long reading.wav"
     big.write_bytes(b"RIFF" + b"\0" * (2 * 1024 * 1024))
     with review_server(env, tmp_path / "review.log") as url, chromium() as browser:

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.errors import ReviewError
-from pipeline.script import grapheme_len
-from pipeline.segment import CueRules
-from review_ui import editing as ed
-from review_ui.quality import MachineText, cue_warnings, error_rates, qa_flags, severity
+from nishabdham.errors import ReviewError
+from nishabdham.pipeline.script import grapheme_len
+from nishabdham.pipeline.segment import CueRules
+from nishabdham.review_ui import editing as ed
+from nishabdham.review_ui.quality import MachineText, cue_warnings, error_rates, qa_flags, severity
 from tests.review_support import cues as make_cues
 from tests.review_support import transcript
 
@@ -147,7 +147,9 @@ def test_time_format_round_trips(ms):
     assert ed.parse_time(ed.format_ms(ms)) == ms
 
 
-@pytest.mark.parametrize("text,ms", [("1:02.5", 62_500), ("0:01:02.345", 62_345), ("3.2", 3_200), ("1,5", 1_500), (1234, 1234)])
+@pytest.mark.parametrize(
+    "text,ms", [("1:02.5", 62_500), ("0:01:02.345", 62_345), ("3.2", 3_200), ("1,5", 1_500), (1234, 1234)]
+)
 def test_parse_time_accepts_what_editors_type(text, ms):
     assert ed.parse_time(text) == ms
 
@@ -166,7 +168,9 @@ def test_live_warnings_count_telugu_length_in_aksharas():
     cues = make_cues()
     long_line = "ప్రవహించింది " * 6  # 6 x 5 aksharas + spaces: fits two lines of 30 aksharas, 72+ code points
     assert len(long_line.strip()) > rules.max_lines * rules.max_line_complex  # code points would not fit
-    fine = ed.set_times(ed.edit_text(cues, "c0001", long_line), "c0001", cues[0].start_ms, cues[1].start_ms - 100, DURATION)
+    fine = ed.set_times(
+        ed.edit_text(cues, "c0001", long_line), "c0001", cues[0].start_ms, cues[1].start_ms - 100, DURATION
+    )
     assert not any(w.startswith("line 1") for w in cue_warnings(fine, rules).get("c0001", []))
     too_long = ed.edit_text(fine, "c0001", "ప్రవహించింది " * 13)
     assert any(w.startswith("line 1 too long") for w in cue_warnings(too_long, rules)["c0001"])

@@ -6,10 +6,10 @@ import io
 
 import pytest
 
-from app.errors import AuthError, UploadError
-from app.settings import load_settings
-from review_ui.auth import Throttle, auth_mode, check_exposure, is_loopback, reviewer_name, sign_in
-from review_ui.uploads import MB, safe_name, save_upload, uploads_dir
+from nishabdham.errors import AuthError, UploadError
+from nishabdham.review_ui.auth import Throttle, auth_mode, check_exposure, is_loopback, reviewer_name, sign_in
+from nishabdham.review_ui.uploads import MB, safe_name, save_upload, uploads_dir
+from nishabdham.settings import load_settings
 
 
 def settings(**overrides):
@@ -54,8 +54,19 @@ def test_a_name_is_required_with_every_sign_in():
         reviewer_name("Anu\x00")
 
 
-@pytest.mark.parametrize("address,loopback", [("127.0.0.1", True), ("::1", True), ("localhost", True), ("127.1.2.3", True),
-                                               ("0.0.0.0", False), ("", False), ("192.168.1.5", False), ("example.org", False)])
+@pytest.mark.parametrize(
+    "address,loopback",
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("localhost", True),
+        ("127.1.2.3", True),
+        ("0.0.0.0", False),
+        ("", False),
+        ("192.168.1.5", False),
+        ("example.org", False),
+    ],
+)
 def test_loopback_addresses(address, loopback):
     assert is_loopback(address) is loopback
 
@@ -86,7 +97,9 @@ def test_safe_names(raw, safe):
     assert safe_name(raw) == safe
 
 
-@pytest.mark.parametrize("raw", ["../../x.wav", "../../../../../../tmp/evil.wav", "/abs/evil.wav", "..\\evil.wav", "../.."])
+@pytest.mark.parametrize(
+    "raw", ["../../x.wav", "../../../../../../tmp/evil.wav", "/abs/evil.wav", "..\\evil.wav", "../.."]
+)
 def test_path_traversal_upload_names_stay_inside_the_uploads_folder(tmp_path, raw):
     data_dir = tmp_path / "data"
     name = raw if raw.endswith(".wav") else raw + ".wav"
@@ -98,7 +111,9 @@ def test_path_traversal_upload_names_stay_inside_the_uploads_folder(tmp_path, ra
 
 def test_oversized_upload_is_refused_with_a_clear_message(tmp_path):
     big = io.BytesIO(b"\0" * (2 * MB + 1))
-    with pytest.raises(UploadError, match=r"reading.wav is 2.0 MB; recordings may be at most 2 MB \(NISHABDHAM_REVIEW_MAX_UPLOAD_MB\)"):
+    with pytest.raises(
+        UploadError, match=r"reading.wav is 2.0 MB; recordings may be at most 2 MB \(NISHABDHAM_REVIEW_MAX_UPLOAD_MB\)"
+    ):
         save_upload(tmp_path, "reading.wav", big, 2 * MB + 1, limit_mb=2)
     assert not uploads_dir(tmp_path).exists() or not any(uploads_dir(tmp_path).rglob("*.wav"))
 
@@ -116,7 +131,7 @@ def test_other_refusals(tmp_path, name, size, message):
 
 
 def test_review_command_refuses_a_public_address_without_authentication(capsys):
-    from app.cli import main
+    from nishabdham.app.cli import main
 
     assert main(["review", "--address", "0.0.0.0", "--port", "1"]) == 2
     err = capsys.readouterr().err
@@ -124,7 +139,7 @@ def test_review_command_refuses_a_public_address_without_authentication(capsys):
 
 
 def test_review_command_passes_the_upload_limit_to_streamlit():
-    from app.cli.review import APP, streamlit_command
+    from nishabdham.app.cli.review import APP, streamlit_command
 
     command = streamlit_command(APP, 8600, "127.0.0.1", 42)
     assert APP.is_file() and command[command.index("--server.maxUploadSize") + 1] == "42"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pipeline.segment import CueRules
-from review_ui import editing as ed
-from review_ui import table as tbl
-from review_ui.quality import MachineText
+from nishabdham.pipeline.segment import CueRules
+from nishabdham.review_ui import editing as ed
+from nishabdham.review_ui import table as tbl
+from nishabdham.review_ui.quality import MachineText
 from tests.review_support import cues as make_cues
 from tests.review_support import transcript
 

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from app.errors import ReviewError, VersionConflictError
-from review_ui import editing as ed
-from review_ui.versions import VersionStore, resolve, three_way_merge
+from nishabdham.errors import ReviewError, VersionConflictError
+from nishabdham.review_ui import editing as ed
+from nishabdham.review_ui.versions import VersionStore, resolve, three_way_merge
 from tests.review_support import cues as make_cues
 from tests.review_support import transcript
 

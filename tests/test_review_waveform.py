@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from review_ui import waveform
-from review_ui.media import envelope
+from nishabdham.review_ui import waveform
+from nishabdham.review_ui.media import envelope
 from tests.conftest import tone
 from tests.review_support import cues as make_cues
 

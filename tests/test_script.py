@@ -1,4 +1,4 @@
-from pipeline.script import dominant_script, grapheme_len, graphemes, is_complex, script_counts, script_share
+from nishabdham.pipeline.script import dominant_script, grapheme_len, graphemes, is_complex, script_counts, script_share
 
 
 def test_telugu_is_counted_in_aksharas_not_code_points():

@@ -7,9 +7,8 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.types import Cue, Word
-from pipeline.script import grapheme_len
-from pipeline.segment import (
+from nishabdham.pipeline.script import grapheme_len
+from nishabdham.pipeline.segment import (
     CueRules,
     Grouping,
     build_cues,
@@ -19,6 +18,7 @@ from pipeline.segment import (
     layout_lines,
     retime,
 )
+from nishabdham.types import Cue, Word
 
 RULES = CueRules()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.errors import ConfigError
-from app.settings import Settings, load_settings
+from nishabdham.errors import ConfigError
+from nishabdham.settings import Settings, load_settings
 
 
 def test_defaults_are_the_documented_ones():

@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.errors import OutputError, SubtitleFormatError
-from app.types import Cue, Transcript
-from pipeline.segment import CueRules, cue_lines
-from pipeline.subtitles import (
+from nishabdham.errors import OutputError, SubtitleFormatError
+from nishabdham.pipeline.segment import CueRules, cue_lines
+from nishabdham.pipeline.subtitles import (
     WriterOptions,
     atomic_write_text,
     check_cues,
@@ -22,6 +21,7 @@ from pipeline.subtitles import (
     render_vtt,
     write_outputs,
 )
+from nishabdham.types import Cue, Transcript
 
 RULES = CueRules()
 pieces = st.sampled_from(list("abcdefgh ijkl,.?!'&<>-") + ["నీ", "రు", "ప్ర", "వ", "హిం", "చిం", "ది", "శ్రీ", " "])
@@ -95,14 +95,24 @@ def test_check_cues_rejects_overlap_and_cues_past_the_end():
 
 
 def _transcript(cues, duration=10_000):
-    return Transcript(source="x.wav", duration_ms=duration, language="te", language_probability=1.0, model="m", cues=tuple(cues))
+    return Transcript(
+        source="x.wav", duration_ms=duration, language="te", language_probability=1.0, model="m", cues=tuple(cues)
+    )
 
 
 def test_write_outputs_writes_every_format_in_utf8(tmp_path):
     cues = [Cue(0, 1500, "నీరు ప్రవహించింది", second="nīru pravahiṁciṁdi")]
     written = write_outputs(_transcript(cues), tmp_path, "reading", RULES)
     names = sorted(p.name for p in written)
-    assert names == ["reading.en.srt", "reading.en.vtt", "reading.json", "reading.srt", "reading.te.srt", "reading.te.vtt", "reading.vtt"]
+    assert names == [
+        "reading.en.srt",
+        "reading.en.vtt",
+        "reading.json",
+        "reading.srt",
+        "reading.te.srt",
+        "reading.te.vtt",
+        "reading.vtt",
+    ]
     assert written[-1].name == "reading.json"  # the JSON marks a complete set, so it comes last
     assert "నీరు" in (tmp_path / "reading.te.srt").read_text(encoding="utf-8")
     assert "nīru" not in (tmp_path / "reading.te.srt").read_text(encoding="utf-8")

@@ -3,8 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.restore import latin_skeleton, normalize_latin
-from pipeline.telugu import from_iso, is_telugu_word, skeleton, to_iso, units
+from nishabdham.pipeline.codeswitch.restore import latin_skeleton, normalize_latin
+from nishabdham.pipeline.telugu import from_iso, is_telugu_word, skeleton, to_iso, units
 
 CONSONANTS = list("కఖగఘచఛజఝటఠడఢణతథదధనపఫబభమయరలవశషసహళఱ")
 VOWEL_SIGNS = ["", "ా", "ి", "ీ", "ు", "ూ", "ృ", "ె", "ే", "ై", "ొ", "ో", "ౌ", "్"]

@@ -1,7 +1,7 @@
 """Decoding requests: what a re-decode may cost."""
 
-from pipeline.transcribe import DecodeRequest, _token_budget
-from pipeline.vad import SpeechRegion, Window
+from nishabdham.pipeline.transcribe import DecodeRequest, _token_budget
+from nishabdham.pipeline.vad import SpeechRegion, Window
 
 
 def test_a_re_decode_gets_a_token_budget_in_proportion_to_its_audio():

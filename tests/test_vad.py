@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.vad import SpeechRegion, VadOptions, Window, plan_windows
+from nishabdham.pipeline.vad import SpeechRegion, VadOptions, Window, plan_windows
 
 OPTIONS = VadOptions(window_s=30.0, spacer_ms=400)
 
@@ -18,7 +18,11 @@ def test_regions_are_packed_into_full_windows_whatever_the_pauses():
 
 def test_a_region_longer_than_a_window_gets_its_own():
     windows = plan_windows([SpeechRegion(0, 1000), SpeechRegion(2000, 33000), SpeechRegion(34000, 35000)], OPTIONS)
-    assert [w.regions for w in windows] == [(SpeechRegion(0, 1000),), (SpeechRegion(2000, 33000),), (SpeechRegion(34000, 35000),)]
+    assert [w.regions for w in windows] == [
+        (SpeechRegion(0, 1000),),
+        (SpeechRegion(2000, 33000),),
+        (SpeechRegion(34000, 35000),),
+    ]
 
 
 def test_window_times_map_back_to_the_recording():
@@ -50,8 +54,9 @@ def test_long_recordings_are_cut_for_vad_at_their_quietest_point(te_rows):
     """Silero runs over ~10-minute pieces (bounded memory); a cut falls in a pause, so no speech is split."""
     import numpy as np
 
-    import pipeline.vad as vad
-    from pipeline.audio import load_audio
+    import nishabdham.pipeline.vad.silero as vad
+    from nishabdham.pipeline.audio import load_audio
+    from nishabdham.pipeline.vad import speech_ms
 
     clips = [load_audio(row["path"]).samples for row in te_rows[:6]]
     pause = np.zeros(16000, dtype=np.float32) + np.float32(1e-4)
@@ -68,4 +73,4 @@ def test_long_recordings_are_cut_for_vad_at_their_quietest_point(te_rows):
         pieces = vad.speech_regions(samples, 16000)
     finally:
         vad.VAD_CHUNK_S = original
-    assert abs(vad.speech_ms(pieces) - vad.speech_ms(whole)) <= 0.05 * vad.speech_ms(whole)
+    assert abs(speech_ms(pieces) - speech_ms(whole)) <= 0.05 * speech_ms(whole)

@@ -1,0 +1,1 @@
+"""The top floor: the ``nishabdham`` command line (see docs/ARCHITECTURE.md)."""

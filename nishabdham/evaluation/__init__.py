@@ -1,0 +1,1 @@
+"""Evaluation sets, metrics over aksharas, the dev-set runner, comparisons and reports."""

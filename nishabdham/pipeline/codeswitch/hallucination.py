@@ -1,0 +1,242 @@
+"""The hallucination guard: remove text that nothing was said under.
+
+Whisper invents text on silence, music and applause ("Thanks for watching",
+a lone "you", one line repeated in a loop), often with high confidence. Text
+alone cannot tell such a loop from a poem's refrain, so every removal here
+needs *acoustic* evidence as well: little voice activity under the words
+(Silero VAD coverage), or more words than anyone can say in that time.
+A suspect line with speech under it stays. Every removal is recorded with
+its reason.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
+
+from nishabdham.pipeline.script import normalize_text
+from nishabdham.pipeline.vad import SpeechRegion
+from nishabdham.types import Removal, Segment, Word
+
+
+@dataclass(frozen=True, slots=True)
+class GuardOptions:
+    """Options of the hallucination guard."""
+
+    enabled: bool = True
+    """Run the guard at all."""
+    min_speech_coverage: float = 0.5
+    """Suspect text is removed when less than this share of its time has voice activity."""
+    max_words_per_second: float = 6.0
+    """A repeated line spoken faster than this is a decoding loop, not a refrain."""
+    low_probability: float = 0.4
+    """A known junk phrase is also removed when its words are this unsure on average."""
+    echo_similarity: float = 0.8
+    """A segment this similar to the decoding prompt is an echo of the prompt."""
+
+
+@lru_cache(maxsize=1)
+def junk_phrases() -> frozenset[str]:
+    """Known hallucinated lines (normalized), one per line in ``nishabdham/pipeline/data/junk_phrases.txt``."""
+    text = (resources.files("nishabdham.pipeline") / "data" / "junk_phrases.txt").read_text(encoding="utf-8")
+    return frozenset(normalize_text(line) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+class SpeechCoverage:
+    """How much of a time span has voice activity."""
+
+    def __init__(self, regions: Sequence[SpeechRegion]) -> None:
+        self.regions = sorted(regions, key=lambda r: r.start_ms)
+        self.starts = [r.start_ms for r in self.regions]
+
+    def __call__(self, start_ms: int, end_ms: int) -> float:
+        if end_ms <= start_ms:
+            end_ms = start_ms + 1
+        covered = 0
+        i = max(0, bisect.bisect_right(self.starts, start_ms) - 1)
+        while i < len(self.regions) and self.regions[i].start_ms < end_ms:
+            r = self.regions[i]
+            covered += max(0, min(end_ms, r.end_ms) - max(start_ms, r.start_ms))
+            i += 1
+        return covered / (end_ms - start_ms)
+
+
+def guard(
+    segments: Sequence[Segment],
+    regions: Sequence[SpeechRegion],
+    prompt: str = "",
+    options: GuardOptions = GuardOptions(),
+) -> tuple[list[Segment], list[Removal]]:
+    """Segments with hallucinated text removed, and what was removed and why."""
+    if not options.enabled:
+        return list(segments), []
+    coverage = SpeechCoverage(regions)
+    junk = junk_phrases()
+    prompt_words = normalize_text(prompt).split()
+    kept: list[Segment] = []
+    removed: list[Removal] = []
+    for segment in segments:
+        reason = _segment_reason(segment, coverage, junk, prompt_words, options)
+        if reason:
+            removed.append(Removal(segment.start_ms, segment.end_ms, segment.text, reason))
+            continue
+        segment, dropped = _trim_junk_words(segment, coverage, junk, options)
+        removed.extend(dropped)
+        segment, dropped = _drop_loops(segment, coverage, options)
+        removed.extend(dropped)
+        if segment.words:
+            kept.append(segment)
+    kept, dropped = _drop_repeated_segments(kept, coverage, options)
+    removed.extend(dropped)
+    return kept, removed
+
+
+def _segment_reason(segment: Segment, coverage, junk, prompt_words, options: GuardOptions) -> str:
+    text = normalize_text(segment.text)
+    speech = coverage(segment.start_ms, segment.end_ms)
+    if text in junk and (
+        speech < options.min_speech_coverage or _mean_probability(segment.words) < options.low_probability
+    ):
+        return f"known hallucination with no speech under it (voice activity {speech:.0%})"
+    if prompt_words and _similarity(text.split(), prompt_words) >= options.echo_similarity:
+        return "echo of the decoding prompt"
+    if speech < 0.2 and segment.no_speech_prob > 0.5:
+        return f"no speech under it (voice activity {speech:.0%}, no-speech probability {segment.no_speech_prob:.2f})"
+    return ""
+
+
+def _trim_junk_words(segment: Segment, coverage, junk, options: GuardOptions) -> tuple[Segment, list[Removal]]:
+    """Drop junk words at the end of a segment ("... kranti. You") where nothing was said."""
+    words = list(segment.words)
+    dropped: list[Removal] = []
+    while len(words) > 1:
+        last = words[-1]
+        if normalize_text(last.text) not in junk:
+            break
+        speech = coverage(last.start_ms, last.end_ms)
+        if speech >= options.min_speech_coverage and last.probability >= options.low_probability:
+            break
+        dropped.append(
+            Removal(
+                last.start_ms,
+                last.end_ms,
+                last.text,
+                f"known hallucination at the end of a line (voice activity {speech:.0%}, p={last.probability:.2f})",
+            )
+        )
+        words.pop()
+    if not dropped:
+        return segment, []
+    return _with_words(segment, words), dropped
+
+
+def _drop_loops(segment: Segment, coverage, options: GuardOptions) -> tuple[Segment, list[Removal]]:
+    """Remove repeats of a phrase inside one segment that have no speech or impossible speed.
+
+    The repeats of one loop go as one removal. When two or more repeats go and the phrase
+    itself has no speech under it either (a loop Whisper ran into the end of a window), it
+    goes too; a refrain that was really said keeps every repeat.
+    """
+    words = list(segment.words)
+    keys = [normalize_text(w.text) for w in words]
+    dropped: list[Removal] = []
+    i = 0
+    while i < len(words):
+        period = _repeat_period(keys, i)
+        if not period:
+            i += 1
+            continue
+        end = i + period
+        while keys[end : end + period] == keys[i : i + period] and _unspoken(
+            words[end : end + period], coverage, options
+        ):
+            end += period
+        if end == i + period:  # the first repeat was spoken: a refrain
+            i += period
+            continue
+        phrase_too = (end - i) // period >= 3 and _unspoken(words[i : i + period], coverage, options)
+        start = i if phrase_too else i + period
+        run = words[start:end]
+        count = len(run) // period
+        text = " ".join(w.text for w in run[:period]) + (f" (x{count})" if count > 1 else "")
+        dropped.append(Removal(run[0].start_ms, run[-1].end_ms, text, _loop_reason(run, coverage)))
+        del words[start:end]
+        del keys[start:end]
+        i = start if start == i else i + period
+    return (_with_words(segment, words), dropped) if dropped else (segment, [])
+
+
+def _repeat_period(keys: list[str], i: int) -> int:
+    """Length of a phrase starting at ``i`` that is immediately repeated (0 if none)."""
+    for period in range(1, (len(keys) - i) // 2 + 1):
+        if keys[i : i + period] == keys[i + period : i + 2 * period] and any(keys[i : i + period]):
+            return period
+    return 0
+
+
+def _drop_repeated_segments(
+    segments: list[Segment], coverage, options: GuardOptions
+) -> tuple[list[Segment], list[Removal]]:
+    """A segment that repeats the previous one is a loop unless it was really said again."""
+    kept: list[Segment] = []
+    removed: list[Removal] = []
+    for segment in segments:
+        previous = kept[-1] if kept else None
+        same = previous is not None and normalize_text(previous.text) == normalize_text(segment.text)
+        if same and (_overlaps(previous, segment) or _unspoken(list(segment.words), coverage, options)):
+            removed.append(
+                Removal(
+                    segment.start_ms,
+                    segment.end_ms,
+                    segment.text,
+                    "repeats the previous line " + _loop_reason(list(segment.words), coverage),
+                )
+            )
+            continue
+        kept.append(segment)
+    return kept, removed
+
+
+def _unspoken(words: list[Word], coverage, options: GuardOptions) -> bool:
+    if not words:
+        return True
+    start, end = words[0].start_ms, words[-1].end_ms
+    rate = len(words) / max((end - start) / 1000, 0.05)
+    return coverage(start, end) < options.min_speech_coverage or rate > options.max_words_per_second
+
+
+def _loop_reason(words: list[Word], coverage) -> str:
+    start, end = words[0].start_ms, words[-1].end_ms
+    rate = len(words) / max((end - start) / 1000, 0.05)
+    return f"(repetition loop: voice activity {coverage(start, end):.0%}, {rate:.1f} words/s)"
+
+
+def _overlaps(a: Segment, b: Segment) -> bool:
+    overlap = min(a.end_ms, b.end_ms) - max(a.start_ms, b.start_ms)
+    return overlap > 0.5 * max(1, b.end_ms - b.start_ms)
+
+
+def _similarity(words: list[str], prompt: list[str]) -> float:
+    if not words:
+        return 0.0
+    pool = set(prompt)
+    return sum(w in pool for w in words) / len(words) if len(words) >= 3 else 0.0
+
+
+def _mean_probability(words: Sequence[Word]) -> float:
+    return sum(w.probability for w in words) / len(words) if words else 0.0
+
+
+def _with_words(segment: Segment, words: list[Word]) -> Segment:
+    if not words:
+        return replace(segment, words=(), text="")
+    return replace(
+        segment,
+        words=tuple(words),
+        text=" ".join(w.text for w in words),
+        start_ms=words[0].start_ms,
+        end_ms=max(w.end_ms for w in words),
+    )

@@ -1,0 +1,46 @@
+"""The options of the code-switch stage, in one place (settings read them from here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nishabdham.pipeline.codeswitch.hallucination import GuardOptions
+from nishabdham.pipeline.codeswitch.langid import LangIdOptions
+
+#: The prompt of the pivot decode: everyday romanized Telugu, so Whisper keeps writing
+#: what it hears in Latin letters instead of translating it.
+PIVOT_PROMPT = "meeru ela unnaaru? nenu baagunnaanu. ee kavitha chaala andamgaa undi."
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSwitchOptions:
+    """Options of the code-switch stage."""
+
+    enabled: bool = True
+    """Run the stage at all (off: the recogniser's text is kept as it is)."""
+    strategy: str = "auto"
+    """``pivot``, ``native``, or ``auto`` (pivot for the small models, native for large ones)."""
+    english_words: str = "latin"
+    """English words (and English loanwords) in ``latin`` letters, or in ``telugu`` script."""
+    restore: bool = True
+    """Turn romanized Telugu into Telugu script."""
+    snap_to_words: bool = True
+    """Let restoration choose real Telugu words from the word list (off: spell unit by unit only)."""
+    rejoin_words: bool = True
+    """Merge romanized fragments into one real word, or split a run-together token into two."""
+    glossary: bool = True
+    """Correct near misses of glossary terms."""
+    glossary_files: tuple[str, ...] = ()
+    """Glossary files read after the starter glossary (the data directory's glossary.toml is added by settings)."""
+    hotwords: int = 25
+    """How many glossary terms are given to the decoder as hotwords in native decoding (0: none)."""
+    prompt: str = PIVOT_PROMPT
+    """The decoding prompt of the pivot strategy."""
+    english_confidence: float = 0.85
+    """English the recogniser wrote with at least this mean word probability is taken as spoken English without asking the language detector (1.0: always ask)."""
+    english_check: float = 0.3
+    """A line that comes out English is checked with Whisper's language detector; below this probability of English the voice is not English, and the line is decoded again, romanizing."""
+    langid: LangIdOptions = field(default_factory=LangIdOptions)
+    """Per-word language identification."""
+    guard: GuardOptions = field(default_factory=GuardOptions)
+    """The hallucination guard."""

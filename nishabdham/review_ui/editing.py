@@ -1,0 +1,341 @@
+"""Pure edit operations on review cues: text, times, speaker, tags, split, merge, shift, undo.
+
+Nothing here knows Streamlit or files: every operation takes a tuple of
+:class:`ReviewCue` and returns a new one (or raises :class:`ReviewError` with a
+message an editor understands), so the page, the version store and the tests
+all share exactly the same behaviour. Every cue keeps a stable ``id``: the
+version store merges two reviewers' edits cue by cue, by id.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from nishabdham.errors import ReviewError
+from nishabdham.evaluation.manifest import ERROR_TAGS
+from nishabdham.pipeline.script import grapheme_len
+from nishabdham.types import Cue, Transcript, Word
+
+Cues = tuple["ReviewCue", ...]
+
+#: Fields a reviewer changes (and the three-way merge compares), in display order.
+CONTENT_FIELDS = ("times", "text", "second", "speaker", "tags")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCue:
+    """A cue under review: the pipeline's :class:`Cue` plus a stable id and the reviewer's tags."""
+
+    id: str
+    start_ms: int
+    end_ms: int
+    text: str
+    second: str = ""
+    speaker: str = ""
+    words: tuple[Word, ...] = ()
+    tags: tuple[str, ...] = ()
+    """Error categories from :data:`nishabdham.evaluation.manifest.ERROR_TAGS`."""
+    edited_by: str = ""
+    """The reviewer who last changed this cue (stamped when a version is saved)."""
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+    @property
+    def blank(self) -> bool:
+        """A cue whose text was deleted (a hallucination): left out of the subtitles."""
+        return not self.text.strip() and not self.second.strip()
+
+    def as_cue(self) -> Cue:
+        return Cue(self.start_ms, self.end_ms, self.text, self.second, self.speaker, self.words)
+
+    def value(self, name: str) -> object:
+        """A content field by name; ``times`` is the (start, end) pair."""
+        return (self.start_ms, self.end_ms) if name == "times" else getattr(self, name)
+
+    def with_value(self, name: str, value: object) -> ReviewCue:
+        if name == "times":
+            start, end = value  # type: ignore[misc]
+            return replace(self, start_ms=start, end_ms=end)
+        return replace(self, **{name: value})
+
+
+def machine_cues(transcript: Transcript) -> Cues:
+    """The machine's cues as review cues with ids ``c0001``, ``c0002``, ... in time order."""
+    return tuple(
+        ReviewCue(f"c{i:04d}", c.start_ms, c.end_ms, c.text, c.second, c.speaker, c.words)
+        for i, c in enumerate(transcript.cues, 1)
+    )
+
+
+def new_id(parent: str) -> str:
+    """A fresh cue id derived from ``parent`` (unique across reviewers editing at once)."""
+    return f"{parent.split('+')[0]}+{uuid.uuid4().hex[:6]}"
+
+
+# --------------------------------------------------------------------------- lookup
+
+
+def index_of(cues: Sequence[ReviewCue], cue_id: str) -> int:
+    for i, cue in enumerate(cues):
+        if cue.id == cue_id:
+            return i
+    raise ReviewError(f"cue {cue_id} is not in this version (it may have been merged or split); reload the page")
+
+
+def _replace_at(cues: Sequence[ReviewCue], i: int, *new: ReviewCue) -> Cues:
+    return (*cues[:i], *new, *cues[i + 1 :])
+
+
+# --------------------------------------------------------------------------- single-cue edits
+
+
+def clean_text(text: str) -> str:
+    """NFC, trimmed lines, no empty lines: how an edited line is stored."""
+    lines = [" ".join(line.split()) for line in unicodedata.normalize("NFC", text).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def edit_text(cues: Sequence[ReviewCue], cue_id: str, text: str, second: str | None = None) -> Cues:
+    """New primary text (and, if given, second line) for one cue; empty text removes the cue from the subtitles."""
+    i = index_of(cues, cue_id)
+    cue = cues[i]
+    changed = replace(cue, text=clean_text(text), second=cue.second if second is None else clean_text(second))
+    return _replace_at(cues, i, changed)
+
+
+def set_speaker(cues: Sequence[ReviewCue], cue_id: str, speaker: str) -> Cues:
+    i = index_of(cues, cue_id)
+    return _replace_at(cues, i, replace(cues[i], speaker=" ".join(speaker.split())))
+
+
+def set_tags(cues: Sequence[ReviewCue], cue_id: str, tags: Sequence[str]) -> Cues:
+    """The error categories of one cue (order of ERROR_TAGS, no duplicates)."""
+    unknown = sorted(set(tags) - set(ERROR_TAGS))
+    if unknown:
+        raise ReviewError(f"unknown error tag(s) {', '.join(unknown)}; choose from {', '.join(ERROR_TAGS)}")
+    i = index_of(cues, cue_id)
+    ordered = tuple(t for t in ERROR_TAGS if t in set(tags))
+    return _replace_at(cues, i, replace(cues[i], tags=ordered))
+
+
+def set_times(cues: Sequence[ReviewCue], cue_id: str, start_ms: int, end_ms: int, duration_ms: int) -> Cues:
+    """New start and end of one cue; it must stay inside the recording and between its neighbours."""
+    i = index_of(cues, cue_id)
+    number = i + 1
+    if start_ms < 0 or end_ms <= start_ms:
+        raise ReviewError(
+            f"cue {number}: the end ({format_ms(end_ms)}) must come after the start ({format_ms(start_ms)})"
+        )
+    if end_ms > duration_ms:
+        raise ReviewError(
+            f"cue {number}: the end {format_ms(end_ms)} is after the recording ends ({format_ms(duration_ms)})"
+        )
+    if i > 0 and start_ms < cues[i - 1].end_ms:
+        raise ReviewError(
+            f"cue {number}: the start {format_ms(start_ms)} overlaps cue {number - 1}, "
+            f"which ends at {format_ms(cues[i - 1].end_ms)}; shorten that cue first"
+        )
+    if i + 1 < len(cues) and end_ms > cues[i + 1].start_ms:
+        raise ReviewError(
+            f"cue {number}: the end {format_ms(end_ms)} overlaps cue {number + 1}, "
+            f"which starts at {format_ms(cues[i + 1].start_ms)}; move that cue first"
+        )
+    return _replace_at(cues, i, replace(cues[i], start_ms=start_ms, end_ms=end_ms))
+
+
+def update_cue(
+    cues: Sequence[ReviewCue],
+    cue_id: str,
+    *,
+    duration_ms: int,
+    text: str | None = None,
+    second: str | None = None,
+    speaker: str | None = None,
+    tags: Sequence[str] | None = None,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+) -> Cues:
+    """Several changes to one cue as one edit (one undo step); nothing changes if any part is refused."""
+    out = tuple(cues)
+    cue = out[index_of(out, cue_id)]
+    if text is not None or second is not None:
+        out = edit_text(out, cue_id, cue.text if text is None else text, second)
+    if speaker is not None:
+        out = set_speaker(out, cue_id, speaker)
+    if tags is not None:
+        out = set_tags(out, cue_id, tags)
+    if start_ms is not None or end_ms is not None:
+        start = cue.start_ms if start_ms is None else start_ms
+        end = cue.end_ms if end_ms is None else end_ms
+        if (start, end) != (cue.start_ms, cue.end_ms):
+            out = set_times(out, cue_id, start, end, duration_ms)
+    return out
+
+
+# --------------------------------------------------------------------------- split, merge, shift
+
+
+def split_cue(cues: Sequence[ReviewCue], cue_id: str, at_word: int, gap_ms: int = 0) -> Cues:
+    """Split a cue before its word number ``at_word`` (0-based, 1..n-1).
+
+    Timing comes from the word timestamps when the cue still has one timed word
+    per written word; otherwise the cue's time is shared in proportion to the
+    grapheme clusters on each side. ``gap_ms`` is left between the two halves
+    (the rule profile's minimum gap). The second line is split at the same word
+    when it has as many words, else proportionally.
+    """
+    i = index_of(cues, cue_id)
+    cue = cues[i]
+    words = cue.text.split()
+    if not 0 < at_word < len(words):
+        raise ReviewError(f"cue {i + 1}: choose a word inside the cue to split at (2 to {len(words)})")
+    first_text, second_text = " ".join(words[:at_word]), " ".join(words[at_word:])
+    if len(cue.words) == len(words):
+        first_end = cue.words[at_word - 1].end_ms
+        second_start = max(cue.words[at_word].start_ms, first_end)
+    else:
+        left, right = grapheme_len("".join(words[:at_word])), grapheme_len("".join(words[at_word:]))
+        boundary = cue.start_ms + round(cue.duration_ms * left / max(left + right, 1))
+        first_end, second_start = boundary - gap_ms // 2, boundary - gap_ms // 2 + gap_ms
+    first_end = min(max(first_end, cue.start_ms + 1), cue.end_ms - 1)
+    second_start = min(max(second_start, first_end), cue.end_ms - 1)
+    a_second, b_second = _split_second(cue.second, at_word, len(words))
+    cut = (first_end + second_start) / 2
+    head_words = tuple(w for w in cue.words if (w.start_ms + w.end_ms) / 2 < cut)
+    tail_words = tuple(w for w in cue.words if (w.start_ms + w.end_ms) / 2 >= cut)
+    head = replace(cue, end_ms=first_end, text=first_text, second=a_second, words=head_words)
+    tail = replace(cue, id=new_id(cue.id), start_ms=second_start, text=second_text, second=b_second, words=tail_words)
+    return _replace_at(cues, i, head, tail)
+
+
+def _split_second(second: str, at_word: int, count: int) -> tuple[str, str]:
+    parts = second.split()
+    if not parts:
+        return "", ""
+    k = at_word if len(parts) == count else round(at_word * len(parts) / count)
+    return " ".join(parts[:k]), " ".join(parts[k:])
+
+
+def merge_with_next(cues: Sequence[ReviewCue], cue_id: str) -> Cues:
+    """Merge a cue with the one after it; the merged cue keeps the first id and both sets of tags."""
+    i = index_of(cues, cue_id)
+    if i + 1 >= len(cues):
+        raise ReviewError(f"cue {i + 1} is the last cue; there is nothing after it to merge with")
+    a, b = cues[i], cues[i + 1]
+    merged = replace(
+        a,
+        end_ms=max(a.end_ms, b.end_ms),
+        text=" ".join(t for t in (a.text, b.text) if t),
+        second=" ".join(t for t in (a.second, b.second) if t),
+        speaker=a.speaker or b.speaker,
+        words=a.words + b.words,
+        tags=tuple(t for t in ERROR_TAGS if t in set(a.tags) | set(b.tags)),
+    )
+    return (*cues[:i], merged, *cues[i + 2 :])
+
+
+def shift_all(cues: Sequence[ReviewCue], delta_ms: int, duration_ms: int) -> Cues:
+    """Move every cue (and its words) by ``delta_ms``; refused if a cue would leave the recording."""
+    if not cues or delta_ms == 0:
+        return tuple(cues)
+    if cues[0].start_ms + delta_ms < 0:
+        raise ReviewError(f"shifting by {delta_ms} ms would start the first cue before the recording begins")
+    if cues[-1].end_ms + delta_ms > duration_ms:
+        raise ReviewError(
+            f"shifting by {delta_ms} ms would end the last cue after the recording ends ({format_ms(duration_ms)})"
+        )
+    return tuple(
+        replace(
+            c,
+            start_ms=c.start_ms + delta_ms,
+            end_ms=c.end_ms + delta_ms,
+            words=tuple(replace(w, start_ms=w.start_ms + delta_ms, end_ms=w.end_ms + delta_ms) for w in c.words),
+        )
+        for c in cues
+    )
+
+
+# --------------------------------------------------------------------------- session with undo
+
+
+@dataclass(frozen=True)
+class EditSession:
+    """One reviewer's working copy of a recording: cues, the version they came from, and undo."""
+
+    job: str
+    base_version: int
+    cues: Cues
+    duration_ms: int
+    saved: Cues = ()
+    undo_stack: tuple[Cues, ...] = field(default=(), repr=False)
+    undo_depth: int = 100
+
+    @classmethod
+    def start(
+        cls, job: str, base_version: int, cues: Sequence[ReviewCue], duration_ms: int, undo_depth: int = 100
+    ) -> EditSession:
+        cues = tuple(cues)
+        return cls(job, base_version, cues, duration_ms, saved=cues, undo_depth=undo_depth)
+
+    def apply(self, operation: Callable[..., Cues], *args, **kwargs) -> EditSession:
+        """Run one edit operation on the cues; the previous state goes on the undo stack."""
+        new = tuple(operation(self.cues, *args, **kwargs))
+        if new == self.cues:
+            return self
+        stack = (self.undo_stack + (self.cues,))[-self.undo_depth :]
+        return replace(self, cues=new, undo_stack=stack)
+
+    def undo(self) -> EditSession:
+        if not self.undo_stack:
+            raise ReviewError("nothing to undo")
+        return replace(self, cues=self.undo_stack[-1], undo_stack=self.undo_stack[:-1])
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self.undo_stack)
+
+    @property
+    def dirty(self) -> bool:
+        """True when there are edits that are not saved as a version yet."""
+        return self.cues != self.saved
+
+    def saved_as(self, version: int, cues: Sequence[ReviewCue]) -> EditSession:
+        """The session after a save: based on the new version, undo kept (unchanged cues stay the same object)."""
+        cues = tuple(cues)
+        if cues == self.cues:
+            cues = self.cues
+        return replace(self, base_version=version, cues=cues, saved=cues)
+
+
+# --------------------------------------------------------------------------- times
+
+
+def format_ms(ms: int) -> str:
+    """``H:MM:SS.mmm`` as shown in the cue table."""
+    sign, ms = ("-", -ms) if ms < 0 else ("", ms)
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{sign}{hours}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def parse_time(value: str | int | float) -> int:
+    """Milliseconds from ``H:MM:SS.mmm``, ``MM:SS.mmm``, ``SS.mmm`` (seconds) or an integer of ms."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    text = str(value).strip().replace(",", ".")
+    try:
+        parts = [float(p) for p in text.split(":")]
+    except ValueError:
+        raise ReviewError(f"'{value}' is not a time; write it as H:MM:SS.mmm, MM:SS.mmm or seconds") from None
+    if not 1 <= len(parts) <= 3 or any(p < 0 for p in parts) or any(p >= 60 for p in parts[1:]):
+        raise ReviewError(f"'{value}' is not a time; write it as H:MM:SS.mmm, MM:SS.mmm or seconds")
+    seconds = 0.0
+    for part in parts:
+        seconds = seconds * 60 + part
+    return int(round(seconds * 1000))

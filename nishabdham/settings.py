@@ -1,0 +1,250 @@
+"""The one settings object, read once at the edge and passed down.
+
+Sources, strongest first: command-line options, environment variables with the
+``NISHABDHAM_`` prefix (nested options with ``__``, e.g.
+``NISHABDHAM_RULES__MAX_CPS=15``), a TOML file named by ``--config`` or
+``NISHABDHAM_CONFIG``, then the defaults below. Stage options are the stages'
+own dataclasses, so each option is defined once, with its default and its
+doc, next to the code that uses it.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from nishabdham.errors import ConfigError
+from nishabdham.pipeline.audio import NormalizeOptions
+from nishabdham.pipeline.codeswitch import CodeSwitchOptions
+from nishabdham.pipeline.diarize import DiarizeOptions
+from nishabdham.pipeline.model import ModelOptions
+from nishabdham.pipeline.qa import QaOptions
+from nishabdham.pipeline.runner import PipelineOptions
+from nishabdham.pipeline.segment import CueRules, SegmentOptions
+from nishabdham.pipeline.subtitles import FORMATS, WriterOptions
+from nishabdham.pipeline.transcribe import TranscribeOptions
+from nishabdham.pipeline.vad import VadOptions
+
+ENV_PREFIX = "NISHABDHAM_"
+_config_file: ContextVar[str | None] = ContextVar("nishabdham_config_file", default=None)
+
+
+def _default_data_dir() -> str:
+    from platformdirs import user_data_dir
+
+    return user_data_dir("nishabdham", appauthor=False)
+
+
+class Settings(BaseSettings):
+    """Every setting of Nishabdham, with its default and what it does."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True, validate_default=True
+    )
+
+    # --- model -------------------------------------------------------------------------
+    model: str = Field(
+        "bundled",
+        description="`bundled` (Whisper base), a faster-whisper model name, or a local CTranslate2 model directory.",
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="Where the model runs: auto picks CUDA when a GPU is present."
+    )
+    compute_type: str = Field("auto", description="CTranslate2 compute type; auto is int8 on CPU, float16 on CUDA.")
+    cpu_threads: int = Field(
+        0, ge=0, description="CPU threads per decoding worker; 0 shares the cores among the workers."
+    )
+    decode_workers: int = Field(
+        0, ge=0, description="Windows decoded side by side; 0 means one per CPU core (at most 4) on a CPU, 1 on a GPU."
+    )
+    models_dir: str = Field(
+        "", description="Where models are assembled or downloaded; empty means inside the installation."
+    )
+    local_files_only: bool = Field(False, description="Never contact the model hub.")
+
+    # --- what to produce ----------------------------------------------------------------
+    language: str = Field("auto", description="Spoken language: auto, te or en (any Whisper code works).")
+    second_line: Literal["translit", "translation", "none"] = Field(
+        "translit", description="Second subtitle line: ISO 15919 transliteration, English translation, or none."
+    )
+    formats: Annotated[tuple[str, ...], NoDecode] = Field(FORMATS, description="Output formats, any of srt, vtt, json.")
+
+    # --- where things live --------------------------------------------------------------
+    data_dir: Path = Field(
+        default_factory=lambda: Path(_default_data_dir()),
+        description="Jobs, uploads, versions and evaluation sets live here.",
+    )
+    log_level: str = Field("INFO", description="Logging level of the command-line tools and workers.")
+
+    # --- review in the browser (`nishabdham review`) -------------------------------------
+    review_password: SecretStr = Field(
+        SecretStr(""),
+        description="Password reviewers sign in with; empty means no password (allowed on 127.0.0.1 only).",
+    )
+    review_oidc: bool = Field(
+        False, description="Sign in with OIDC through st.login; needs an [auth] section in .streamlit/secrets.toml."
+    )
+    review_oidc_provider: str = Field(
+        "", description="Named [auth.<provider>] section for st.login; empty uses the default [auth] provider."
+    )
+    review_max_upload_mb: int = Field(
+        500, ge=1, description="Largest recording a reviewer may upload, in MB (1 MB = 1,048,576 bytes)."
+    )
+    review_undo_depth: int = Field(100, ge=1, description="How many edits a reviewer can undo.")
+
+    # --- stage options (each defined in its stage's module) --------------------------
+    normalize: NormalizeOptions = Field(default_factory=NormalizeOptions, description="Audio normalization.")
+    vad: VadOptions = Field(default_factory=VadOptions, description="Voice-activity detection and windows.")
+    decode: TranscribeOptions = Field(default_factory=TranscribeOptions, description="Whisper decoding.")
+    rules: CueRules = Field(default_factory=CueRules, description="Subtitle rule profile.")
+    codeswitch: CodeSwitchOptions = Field(
+        default_factory=CodeSwitchOptions,
+        description="Code-switch post-processing: strategy, English-word policy, glossary, hallucination guard.",
+    )
+    diarize: DiarizeOptions = Field(
+        default_factory=DiarizeOptions, description="Speakers, and cues kept out of non-speech."
+    )
+    speaker_names: dict[str, str] = Field(
+        default_factory=dict,
+        description='Names for speaker labels, e.g. {"SPEAKER_00": "Host"}, applied when subtitles are written.',
+    )
+
+    # --- queue and job store (`nishabdham batch`, `worker`, `jobs`) -------------------
+    broker_url: str = Field(
+        "redis://127.0.0.1:6379/0", description="Celery broker (Redis) that every worker and `nishabdham batch` share."
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the job store (e.g. postgresql://...); empty means SQLite `jobs.sqlite3` in data_dir.",
+    )
+    queue_name: str = Field("nishabdham", description="Name of the Celery queue the jobs go to.")
+    max_attempts: int = Field(
+        3, ge=1, description="Tries per job, counting crashed workers; then the job fails with its last error."
+    )
+    job_timeout_s: int = Field(
+        21600, ge=10, description="Longest time one job may run before it fails (a soft time limit on the task)."
+    )
+    visibility_timeout_s: int = Field(
+        25200,
+        ge=60,
+        description="Seconds before Redis hands an unacknowledged job to another worker; must exceed job_timeout_s.",
+    )
+    job_lease_s: int = Field(
+        120,
+        ge=5,
+        description="A running job whose worker gave no sign of life for this long is taken over by another worker.",
+    )
+    qa: QaOptions = Field(
+        default_factory=QaOptions, description="What the per-file QA report beside the subtitles flags."
+    )
+
+    @field_validator("visibility_timeout_s")
+    @classmethod
+    def _visibility_above_job_timeout(cls, value: int, info: ValidationInfo) -> int:
+        job_timeout = info.data.get("job_timeout_s", 0)
+        if value <= job_timeout + 60:
+            raise ValueError(
+                f"must exceed job_timeout_s ({job_timeout}) by more than 60 s, "
+                "or Redis hands a running job to a second worker"
+            )
+        return value
+
+    @field_validator("formats", mode="before")
+    @classmethod
+    def _split_formats(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        unknown = [v for v in value if v not in FORMATS]
+        if unknown:
+            raise ValueError(f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+        return tuple(value)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file.get() or os.environ.get(f"{ENV_PREFIX}CONFIG")
+        if path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(path)))
+        return tuple(sources)
+
+    # --- derived ------------------------------------------------------------------------
+    def model_options(self) -> ModelOptions:
+        return ModelOptions(
+            model=self.model,
+            device=self.device,
+            compute_type=self.compute_type,
+            cpu_threads=self.cpu_threads,
+            decode_workers=self.decode_workers,
+            models_dir=self.models_dir,
+            local_files_only=self.local_files_only,
+        )
+
+    def pipeline_options(self) -> PipelineOptions:
+        from dataclasses import replace
+
+        vad = self.vad
+        if vad.backend == "pyannote" and not vad.pyannote_model and self.models_dir:
+            from nishabdham.pipeline.pyannote_models import segmentation_dir
+
+            vad = replace(vad, pyannote_model=str(segmentation_dir(self.models_dir)))
+        return PipelineOptions(
+            model=self.model_options(),
+            normalize=self.normalize,
+            transcribe=replace(self.decode, language=self.language, vad=vad),
+            codeswitch=replace(
+                self.codeswitch, glossary_files=(*self.codeswitch.glossary_files, *self._user_glossary())
+            ),
+            segment=SegmentOptions(rules=self.rules),
+            writer=WriterOptions(formats=self.formats, speaker_names=dict(self.speaker_names)),
+            second_line=self.second_line,
+            diarize=self.diarize,
+        )
+
+    def user_glossary_path(self) -> Path:
+        """The organisation's own glossary (reviewers' additions go here)."""
+        return Path(self.data_dir) / "glossary.toml"
+
+    def _user_glossary(self) -> tuple[str, ...]:
+        path = self.user_glossary_path()
+        return (str(path),) if path.is_file() else ()
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read settings from a TOML file, the environment and explicit overrides (strongest)."""
+    if config_file is not None and not Path(config_file).is_file():
+        raise ConfigError("settings file not found", path=config_file)
+    token = _config_file.set(str(config_file) if config_file else None)
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from exc
+    except (OSError, ValueError) as exc:  # a TOML file that cannot be read or parsed
+        raise ConfigError(f"cannot read settings: {exc}", path=config_file) from exc
+    finally:
+        _config_file.reset(token)
+
+
+def _explain(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        name = "__".join(str(p) for p in error["loc"])
+        parts.append(f"{ENV_PREFIX}{name.upper()}: {error['msg']}")
+    return "invalid settings: " + "; ".join(parts)

@@ -1,0 +1,1 @@
+"""Celery workers that run the pipeline for whole folders (see nishabdham.workers.celery_app)."""

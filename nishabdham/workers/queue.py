@@ -1,0 +1,79 @@
+"""Talking to the broker: is it there, send jobs to the workers, send lost jobs again.
+
+Only job ids travel through Redis (as the Celery task id too, so
+``AsyncResult(job_id).info`` shows a running job's stage and progress); what a
+job is and where it stands lives in the job store (:mod:`nishabdham.workers.store`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from nishabdham.errors import QueueError
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+    from nishabdham.settings import Settings
+log = logging.getLogger(__name__)
+
+
+BROKER_HINT = (
+    "start one with `redis-server` (or `docker compose -f docker/compose.yaml up -d redis`), "
+    "or point NISHABDHAM_BROKER_URL at yours"
+)
+
+
+def shown_url(url: str) -> str:
+    from kombu.utils.url import maybe_sanitize_url
+
+    return maybe_sanitize_url(url)
+
+
+def check_broker(settings: Settings, timeout_s: float = 3.0) -> None:
+    """Raise QueueError, saying how to start one, unless the broker answers within ``timeout_s``."""
+    from kombu import Connection
+    from kombu.exceptions import OperationalError
+
+    with Connection(settings.broker_url, connect_timeout=timeout_s) as connection:
+        try:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout_s)
+        except (OperationalError, OSError) as exc:
+            raise QueueError(f"no Redis answers at {shown_url(settings.broker_url)} ({exc}); {BROKER_HINT}") from exc
+
+
+def enqueue(job_ids: Iterable[str], settings: Settings, app: Celery | None = None) -> int:
+    """Send each job to the workers (job id in, nothing else); returns how many were sent."""
+    from kombu.exceptions import OperationalError
+
+    from nishabdham.workers.celery_app import TASK_NAME, make_app
+
+    app = app or make_app(settings)
+    sent = 0
+    try:
+        for job_id in job_ids:
+            app.send_task(TASK_NAME, args=[job_id], task_id=job_id, queue=settings.queue_name)
+            sent += 1
+    except (OperationalError, OSError) as exc:
+        raise QueueError(
+            f"sent {sent} job(s), then lost Redis at {shown_url(settings.broker_url)} ({exc}); "
+            f"the rest stay queued in the job store: {BROKER_HINT}, then run `nishabdham batch --resume`"
+        ) from exc
+    return sent
+
+
+def recover_lost(settings: Settings, app: Celery | None = None) -> list[str]:
+    """Put running jobs whose worker was lost back on the queue; returns their ids."""
+    from nishabdham.workers.store import JobStore
+
+    store = JobStore.from_settings(settings)
+    try:
+        ids = store.requeue_lost(settings.job_lease_s * 1000)
+        if ids:
+            log.warning("sending %d job(s) again whose worker was lost: %s", len(ids), ", ".join(ids))
+            enqueue(ids, settings, app)
+        return ids
+    finally:
+        store.close()

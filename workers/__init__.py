@@ -1,1 +1,0 @@
-"""Celery workers that run the pipeline for whole folders (see workers.celery_app)."""
