@@ -4,8 +4,10 @@ Two things happen to the cues after segmentation:
 
 * :func:`keep_out_of_nonspeech` ends a cue before a long stretch without speech (a
   cue may stay up a little for reading, never across the music between two poems);
-* with a speaker-diarization pipeline (``DiarizeOptions.pipeline``: a local pyannote
-  pipeline directory, or a model-hub name with a token where the hub is reachable),
+* with a speaker-diarization pipeline (``DiarizeOptions.pipeline``: ``builtin``, the
+  offline pipeline of :mod:`nishabdham.pipeline.speakers.builtin` (segmentation-3.0 and
+  CAM++ embeddings in pyannote's ``SpeakerDiarization``), a local pyannote pipeline
+  directory, or a model-hub name with a token where the hub is reachable),
   :func:`assign_speakers` gives every word the speaker whose turn it overlaps most,
   splits a cue where the speaker changes, and labels each cue (``SPEAKER_00`` ...).
 
@@ -36,17 +38,26 @@ from nishabdham.types import Cue, Word
 
 log = logging.getLogger(__name__)
 
+BUILTIN = "builtin"
+"""``--diarize`` alone: the built-in offline pipeline (segmentation-3.0 + CAM++)."""
+
 
 @dataclass(frozen=True, slots=True)
 class DiarizeOptions:
     """Options of the speaker stage."""
 
     pipeline: str = ""
-    """Speaker-diarization pipeline: a local pyannote pipeline directory (with config.yaml) or a model-hub name; empty: no diarization."""
+    """Speaker-diarization pipeline: `builtin` (segmentation-3.0 + CAM++, offline), a local pyannote pipeline directory (with config.yaml) or a model-hub name; empty: no diarization."""
     token_env: str = "HF_TOKEN"
     """Environment variable holding the model-hub token for a hub pipeline (never stored in outputs)."""
     num_speakers: int = 0
     """Number of speakers when known (a host and two poets: 3); 0 lets the pipeline decide."""
+    min_speakers: int = 0
+    """At least this many speakers (0: no lower bound); ignored when ``num_speakers`` is given."""
+    max_speakers: int = 0
+    """At most this many speakers (0: no upper bound); ignored when ``num_speakers`` is given."""
+    threads: int = 1
+    """torch threads while diarizing (0: torch's default); on 2 shared cores 1 thread ran 4-14x faster than 2 (README)."""
     nonspeech_ms: int = 2000
     """A stretch without speech at least this long (music, applause, silence) is never covered by a cue."""
     overhang_ms: int = 500
@@ -70,16 +81,18 @@ def finish_cues(
     options: DiarizeOptions,
     rules: CueRules,
     second_line: SecondLine | None = None,
+    models_dir: str = "",
 ) -> list[Cue]:
     """The speaker stage: keep cues out of non-speech, then label speakers when asked to.
 
     ``second_line`` makes the second line of a cue split at a speaker change anew
     (a transliteration follows its text); without it such a cue is not split.
+    ``models_dir`` is where the built-in pipeline's checkpoints are (empty: the installation's).
     """
     duration_ms = int(round(1000 * len(samples) / sample_rate))
     cues = keep_out_of_nonspeech(cues, regions, options, duration_ms)
     if options.pipeline and cues:
-        turns = diarize(samples, sample_rate, options)
+        turns = diarize(samples, sample_rate, options, models_dir)
         cues = assign_speakers(cues, turns, rules, duration_ms, second_line)
     return cues
 
@@ -122,18 +135,31 @@ def keep_out_of_nonspeech(
 # --------------------------------------------------------------------------- diarization
 
 
-def diarize(samples: np.ndarray, sample_rate: int, options: DiarizeOptions) -> list[SpeakerTurn]:
+def diarize(samples: np.ndarray, sample_rate: int, options: DiarizeOptions, models_dir: str = "") -> list[SpeakerTurn]:
     """Run the diarization pipeline on the waveform in memory; speaker turns sorted by start."""
-    pipeline = load_pipeline(options.pipeline, options.token_env)
+    pipeline = load_pipeline(options.pipeline, options.token_env, models_dir)
     import torch
 
     waveform = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))[None]
-    kwargs = {"num_speakers": options.num_speakers} if options.num_speakers > 0 else {}
+    kwargs = speaker_counts(options)
+    threads = torch.get_num_threads()
+    if options.threads > 0:
+        torch.set_num_threads(options.threads)
     try:
         output = pipeline({"waveform": waveform, "sample_rate": sample_rate}, **kwargs)
     except (RuntimeError, ValueError) as exc:
         raise ModelError(f"the diarization pipeline failed on this recording ({exc})", path=options.pipeline) from exc
+    finally:
+        torch.set_num_threads(threads)
     return turns_of(output)
+
+
+def speaker_counts(options: DiarizeOptions) -> dict[str, int]:
+    """The pipeline's ``num_speakers`` / ``min_speakers`` / ``max_speakers`` arguments, those that are set."""
+    if options.num_speakers > 0:
+        return {"num_speakers": options.num_speakers}
+    counts = {"min_speakers": options.min_speakers, "max_speakers": options.max_speakers}
+    return {k: v for k, v in counts.items() if v > 0}
 
 
 def turns_of(output: Any) -> list[SpeakerTurn]:
@@ -155,11 +181,15 @@ def turns_of(output: Any) -> list[SpeakerTurn]:
 
 
 @lru_cache(maxsize=2)
-def load_pipeline(source: str, token_env: str = "HF_TOKEN") -> Any:
-    """Load a pyannote pipeline once per process: a local directory, config file, or hub name."""
+def load_pipeline(source: str, token_env: str = "HF_TOKEN", models_dir: str = "") -> Any:
+    """Load a pyannote pipeline once per process: ``builtin``, a local directory, config file, or hub name."""
     from nishabdham.pipeline.pyannote_models import import_pyannote
 
     import_pyannote("--diarize")
+    if source == BUILTIN:
+        from nishabdham.pipeline.speakers.builtin import builtin_pipeline
+
+        return builtin_pipeline(models_dir)
     from pyannote.audio import Pipeline
 
     path = Path(source).expanduser()

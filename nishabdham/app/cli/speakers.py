@@ -10,6 +10,7 @@ import argparse
 from typing import Any
 
 from nishabdham.errors import ConfigError
+from nishabdham.pipeline.diarize import BUILTIN
 
 
 def add_speaker_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,12 +20,19 @@ def add_speaker_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--diarize",
+        nargs="?",
+        const="builtin",
         metavar="PIPELINE",
-        help="label each cue with its speaker: a local pyannote pipeline directory, or a model-hub name (token in $HF_TOKEN)",
+        help="label each cue with its speaker: alone (or `builtin`) the built-in offline pipeline "
+        "(segmentation-3.0 + CAM++), else a local pyannote pipeline directory or a model-hub name (token in $HF_TOKEN)",
     )
     group.add_argument(
         "--num-speakers", dest="num_speakers", type=int, metavar="N", help="number of speakers, when known"
     )
+    group.add_argument(
+        "--min-speakers", dest="min_speakers", type=int, metavar="N", help="at least N speakers (when not known exactly)"
+    )
+    group.add_argument("--max-speakers", dest="max_speakers", type=int, metavar="N", help="at most N speakers")
     group.add_argument(
         "--speaker-prefix",
         dest="speaker_prefix",
@@ -46,7 +54,9 @@ def speaker_overrides(args: argparse.Namespace) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     if args.vad:
         overrides["vad"] = {"backend": args.vad}
-    diarize = {k: v for k, v in (("pipeline", args.diarize), ("num_speakers", args.num_speakers)) if v is not None}
+    fields = ("pipeline", "num_speakers", "min_speakers", "max_speakers")
+    values = (args.diarize, args.num_speakers, args.min_speakers, args.max_speakers)
+    diarize = {k: v for k, v in zip(fields, values) if v is not None}
     if diarize:
         overrides["diarize"] = diarize
     if args.speaker_prefix:
@@ -77,3 +87,8 @@ def check_available(settings) -> None:
         locate_segmentation(vad.pyannote_model)
     if options.diarize.pipeline:
         import_pyannote("--diarize")
+        if options.diarize.pipeline == BUILTIN:
+            from nishabdham.pipeline.speakers.campplus import locate_campplus
+
+            locate_segmentation("", settings.models_dir)
+            locate_campplus(settings.models_dir)
