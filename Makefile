@@ -75,7 +75,7 @@ samples: setup
 
 test: setup diarization-venv lint
 	$(BIN)/python -m pytest -m "not diarization"
-	$(DIAR_BIN)/python -m pytest -m diarization tests/test_diarization_pyannote.py  # .venv-diar has no queue or review extras
+	$(DIAR_BIN)/python -m pytest -m diarization tests/test_diarization_pyannote.py tests/test_diarization_builtin.py  # .venv-diar has no queue or review extras
 
 # Pure functions, formats, stages with fakes: nothing outside the repository (no dev data, model, Redis or browser).
 test-fast: setup

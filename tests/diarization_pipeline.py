@@ -1,10 +1,9 @@
 """A small speaker-diarization pipeline that the tests build, through pyannote's own interface.
 
-No pyannote speaker-embedding model can be installed on these machines (no model hub),
-so the tests cannot run a published pipeline such as speaker-diarization-community-1.
-This module builds the next best thing: pyannote.audio's real ``SpeakerDiarization``
-pipeline class, with the real segmentation-3.0 checkpoint, and, in place of a trained
-speaker-embedding network, :class:`MfccStatistics`, a pyannote ``Model`` whose
+It stands for a user's own pipeline directory (``--diarize DIR``), and is the baseline the
+built-in pipeline (segmentation-3.0 + CAM++) is compared with: pyannote.audio's real
+``SpeakerDiarization`` pipeline class, with the real segmentation-3.0 checkpoint, and, in
+place of a trained speaker-embedding network, :class:`MfccStatistics`, a pyannote ``Model`` whose
 "embedding" is the mean and spread of a chunk's MFCCs (a crude voice fingerprint, enough
 to tell the two dev speakers apart, nothing like a trained embedding). Clustering is
 pyannote's agglomerative clustering. :func:`write_pipeline_dir` saves it as a local

@@ -162,7 +162,9 @@ def no_pyannote(monkeypatch):
         monkeypatch.setitem(sys.modules, name, None)
 
 
-@pytest.mark.parametrize("option", [["--vad", "pyannote"], ["--diarize", "pyannote/speaker-diarization-community-1"]])
+@pytest.mark.parametrize(
+    "option", [["--vad", "pyannote"], ["--diarize"], ["--diarize", "pyannote/speaker-diarization-community-1"]]
+)
 def test_asking_for_the_speaker_stage_without_the_extra_says_what_to_install(
     no_pyannote, option, tmp_path, capsys, jfk
 ):
@@ -249,3 +251,32 @@ def test_a_transliterated_cue_splits_at_a_speaker_change_with_new_second_lines()
         ("A", "నీరు పద్యం", "nīru padyaṁ"),
         ("B", "శతకం", "śatakaṁ"),
     ]
+
+
+def test_speaker_count_options_reach_the_settings():
+    import argparse
+
+    from nishabdham.app.cli.speakers import add_speaker_arguments, speaker_overrides
+    from nishabdham.pipeline.diarize import speaker_counts
+
+    parser = argparse.ArgumentParser()
+    add_speaker_arguments(parser)
+    args = parser.parse_args(["--diarize", "--min-speakers", "2", "--max-speakers", "4"])
+    options = load_settings(**speaker_overrides(args)).pipeline_options().diarize
+    assert options.pipeline == "builtin"
+    assert speaker_counts(options) == {"min_speakers": 2, "max_speakers": 4}
+    assert speaker_counts(replace(options, num_speakers=3)) == {"num_speakers": 3}
+    assert parser.parse_args(["--diarize", "some/dir"]).diarize == "some/dir"
+
+
+def test_batch_jobs_carry_the_speaker_options():
+    from nishabdham.app.cli import build_parser
+    from nishabdham.app.cli.speakers import speaker_overrides
+    from nishabdham.workers.jobs import output_options
+    from nishabdham.workers.tasks import job_pipeline_options
+
+    args = build_parser().parse_args(["batch", "in", "--out", "out", "--diarize", "--num-speakers", "3"])
+    settings = load_settings(**speaker_overrides(args))
+    options = output_options(settings)
+    assert options["diarize"]["pipeline"] == "builtin" and options["diarize"]["num_speakers"] == 3
+    assert job_pipeline_options(options, load_settings()).diarize.pipeline == "builtin"

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from nishabdham.app.cli.common import add_model_arguments, fail, settings_from, warn
+from nishabdham.app.cli.speakers import add_speaker_arguments, check_available, speaker_overrides
 from nishabdham.errors import InputError
 
 
@@ -32,6 +33,7 @@ def register(subparsers) -> None:
         "--retry-failed", dest="retry_failed", action="store_true", help="give failed jobs a fresh set of attempts"
     )
     add_model_arguments(parser)
+    add_speaker_arguments(parser)  # a job option: speaker labels in every job of the batch
     parser.add_argument("--formats", help="comma-separated output formats (default srt,vtt,json)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars (one line per finished file)")
     parser.set_defaults(func=run)
@@ -45,8 +47,14 @@ def run(args: argparse.Namespace) -> int:
 
     folder, out = _paths(args)
     settings = settings_from(
-        args, model=args.model, language=args.language, second_line=args.second_line, formats=args.formats
+        args,
+        model=args.model,
+        language=args.language,
+        second_line=args.second_line,
+        formats=args.formats,
+        **speaker_overrides(args),
     )
+    check_available(settings)
     check_broker(settings)
     if out is not None:
         check_writable(out)
