@@ -252,7 +252,5 @@ def build_reading(dev_data: Path, layout=EVENING) -> Reading:
         turns += [Turn(_ms(start + a), _ms(start + b), speaker) for a, b in speech_spans(samples)]
     mix *= min(1.0, 0.9 / float(np.max(np.abs(mix))))
     spans = sorted((start, start + len(s)) for start, s, _ in placed)
-    overlaps = tuple(
-        (_ms(b[0]), _ms(min(a[1], b[1]))) for a, b in zip(spans[:-1], spans[1:]) if b[0] < a[1]
-    )
+    overlaps = tuple((_ms(b[0]), _ms(min(a[1], b[1]))) for a, b in zip(spans[:-1], spans[1:]) if b[0] < a[1])
     return Reading(mix, tuple(sorted(turns, key=lambda t: t.start_ms)), overlaps)

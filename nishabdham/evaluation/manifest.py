@@ -51,6 +51,10 @@ class ManifestRow(BaseModel):
         None,
         description="Reference subtitles of the recording (recording time), relative to the manifest's folder; scores cue timing.",
     )
+    reference_rttm: str | None = Field(
+        None,
+        description="Reference speaker turns of the recording (RTTM, recording time), relative to the manifest's folder; scores speaker labels (DER, JER).",
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -77,6 +81,7 @@ class ManifestEntry:
     row: ManifestRow
     audio: Path
     reference_srt: Path | None = None
+    reference_rttm: Path | None = None
 
     @property
     def row_id(self) -> str:
@@ -133,7 +138,8 @@ def parse_line(manifest: Path, number: int, line: str, *, check_files: bool = Tr
     _check_row(row)
     audio = _resolve(manifest, row.audio_filepath, "audio_filepath", check_files)
     srt = _resolve(manifest, row.reference_srt, "reference_srt", check_files) if row.reference_srt else None
-    return ManifestEntry(manifest, number, row, audio, srt)
+    rttm = _resolve(manifest, row.reference_rttm, "reference_rttm", check_files) if row.reference_rttm else None
+    return ManifestEntry(manifest, number, row, audio, srt, rttm)
 
 
 def _field_error(error: dict) -> str:

