@@ -11,6 +11,11 @@ diarization pipeline the tests build (segmentation-3.0 + an MFCC-statistics stan
 a speaker-embedding model), and reports the detection error rate of both VADs with
 pyannote.metrics. Prints one JSON object. Model loading and one warm-up run on 15 s
 (torch's start-up) are kept out of the per-minute figures.
+
+``--minutes 5`` (the default; 0 skips it) also times what ``--vad pyannote --diarize`` costs
+with the built-in pipeline (segmentation-3.0 + CAM++) on the 5-minute recording of
+``bench/bench_transcribe.py``: pyannote VAD plus diarization, per minute of audio, with torch
+on 1 thread and on 2 threads, alternating (the machine is shared).
 """
 
 from __future__ import annotations
@@ -53,7 +58,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=2, help="copies of the test recording, end to end")
     parser.add_argument("--dev-data", default=str(ROOT.parent / "shared" / "data" / "dev"))
+    parser.add_argument("--minutes", type=float, default=5.0, help="built-in pipeline cost on this long a recording")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the built-in cost (best is kept)")
+    parser.add_argument("--builtin-only", action="store_true", help="only the built-in pipeline's cost")
     args = parser.parse_args()
+    if args.builtin_only:
+        print(json.dumps(builtin_cost(Path(args.dev_data), args.minutes, args.rounds), indent=2), flush=True)
+        return 0
 
     from nishabdham.pipeline.diarize import DiarizeOptions, diarize, load_pipeline
     from nishabdham.pipeline.pyannote_models import load_segmentation_model, locate_segmentation, segmentation_dir
@@ -97,8 +108,50 @@ def main() -> int:
         "overlap_regions": len(activity.overlap),
         "speaker_changes": len(activity.changes_ms),
     }
+    if args.minutes:
+        report["builtin_vad_pyannote_and_diarize"] = builtin_cost(Path(args.dev_data), args.minutes, args.rounds)
     print(json.dumps(report, indent=2))
     return 0
+
+
+def builtin_cost(dev: Path, minutes: float, rounds: int = 2) -> dict:
+    """Seconds per minute of audio of ``--vad pyannote --diarize`` (built-in), torch on 1 and on 2 threads."""
+    import os
+
+    import soundfile
+    import torch
+
+    from bench.bench_transcribe import make_recording
+    from nishabdham.pipeline.diarize import DiarizeOptions, diarize, load_pipeline
+    from nishabdham.pipeline.vad import VadOptions
+    from nishabdham.pipeline.vad.pyannote import detect
+
+    with tempfile.TemporaryDirectory() as tmp:
+        samples, sr = soundfile.read(str(make_recording(dev, minutes, Path(tmp) / "bench.wav")), dtype="float32")
+    load_pipeline("builtin")
+    diarize(samples[: 15 * sr], sr, DiarizeOptions(pipeline="builtin"))  # warm-up, not counted
+    out: dict = {"audio_min": round(len(samples) / sr / 60, 2), "load_average": round(os.getloadavg()[0], 1)}
+    for threads in (1, 2) * rounds:
+        default = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            activity, vad_s = timed(detect, samples, sr, VadOptions(backend="pyannote"))
+        finally:
+            torch.set_num_threads(default)
+        turns, diar_s = timed(diarize, samples, sr, DiarizeOptions(pipeline="builtin", threads=threads))
+        per_min = len(samples) / sr / 60
+        row = {
+            "vad_pyannote_s_per_min": round(vad_s / per_min, 2),
+            "diarize_s_per_min": round(diar_s / per_min, 2),
+            "total_s_per_min": round((vad_s + diar_s) / per_min, 2),
+            "speakers": len({t.speaker for t in turns}),
+        }
+        key = f"torch_threads_{threads}"
+        best = out.get(key)
+        print(key, row, file=sys.stderr, flush=True)
+        if best is None or row["total_s_per_min"] < best["total_s_per_min"]:
+            out[key] = row  # best of the rounds
+    return out
 
 
 if __name__ == "__main__":

@@ -302,3 +302,27 @@ def test_a_manifest_row_may_name_a_reference_rttm(tmp_path):
     with pytest.raises(InputError, match="line 1") as info:
         read_rttm(tmp_path / "bad.rttm")
     assert "bad.rttm" in str(info.value)
+
+
+def test_a_reviewer_names_each_speaker_once_per_recording():
+    from nishabdham.errors import ReviewError
+    from nishabdham.review_ui import editing as ed
+
+    cues = ed.machine_cues(
+        transcript(
+            [
+                Cue(0, 1000, "a", speaker="SPEAKER_00"),
+                Cue(1000, 2000, "b", speaker="SPEAKER_01"),
+                Cue(2000, 3000, "c", speaker="SPEAKER_00"),
+            ]
+        )
+    )
+    assert ed.speakers_of(cues) == ["SPEAKER_00", "SPEAKER_01"]
+    named = ed.rename_speaker(cues, "SPEAKER_00", "  Host ")
+    assert [c.speaker for c in named] == ["Host", "SPEAKER_01", "Host"]
+    one = ed.set_speaker(named, named[1].id, "Poet")  # one cue's speaker
+    assert [c.speaker for c in one] == ["Host", "Poet", "Host"]
+    with pytest.raises(ReviewError, match="no cue has the speaker"):
+        ed.rename_speaker(cues, "SPEAKER_07", "Host")
+    with pytest.raises(ReviewError):
+        ed.rename_speaker(cues, "SPEAKER_00", " ")

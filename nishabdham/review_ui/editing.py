@@ -113,6 +113,21 @@ def set_speaker(cues: Sequence[ReviewCue], cue_id: str, speaker: str) -> Cues:
     return _replace_at(cues, i, replace(cues[i], speaker=" ".join(speaker.split())))
 
 
+def speakers_of(cues: Sequence[ReviewCue]) -> list[str]:
+    """The speaker labels (or names) of ``cues``, in order of first appearance."""
+    return list(dict.fromkeys(c.speaker for c in cues if c.speaker))
+
+
+def rename_speaker(cues: Sequence[ReviewCue], old: str, new: str) -> Cues:
+    """Name a speaker once for the whole recording: every cue labelled ``old`` becomes ``new``."""
+    new = " ".join(new.split())
+    if not new:
+        raise ReviewError(f"give a name for {old}")
+    if old not in speakers_of(cues):
+        raise ReviewError(f"no cue has the speaker {old}")
+    return tuple(replace(c, speaker=new) if c.speaker == old else c for c in cues)
+
+
 def set_tags(cues: Sequence[ReviewCue], cue_id: str, tags: Sequence[str]) -> Cues:
     """The error categories of one cue (order of ERROR_TAGS, no duplicates)."""
     unknown = sorted(set(tags) - set(ERROR_TAGS))

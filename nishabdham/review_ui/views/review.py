@@ -85,6 +85,7 @@ def render(ctx: PageContext) -> None:
         _conflict_panel(ctx, recording, session)
     with st.container():
         _approval_downloads(recording, session)
+    _speaker_names(recording, session)
     cues = session.cues
     cue_report = _report(ctx, recording, session)
     selected = _selected_index(recording, cues)
@@ -138,6 +139,20 @@ def _toolbar(ctx: PageContext, recording: Recording) -> None:
     cols[5].toggle("Worst-flagged first", key=f"worst:{job}", on_change=_refreshing, args=(job, lambda: None))
     for kind, message in st.session_state.pop(f"toolbar-msg:{job}", []):
         getattr(st, kind)(message)
+
+
+def _speaker_names(recording: Recording, session: ed.EditSession) -> None:
+    """Name each speaker once for the recording (SPEAKER_00 -> Host); one cue's speaker is changed in its panel."""
+    labels = ed.speakers_of(session.cues)
+    if not labels:
+        return
+    with st.expander(f"Speakers ({len(labels)})"), st.form(f"speakers:{recording.job}", border=False):
+        names = {label: st.text_input(label, label, key=f"speaker-name:{recording.job}:{label}") for label in labels}
+        if st.form_submit_button("Rename speakers"):
+            for old, new in names.items():
+                if " ".join(new.split()) != old:
+                    run_edit(recording.job, ed.rename_speaker, old, new)
+            st.rerun()
 
 
 def _refreshing(job: str, action, *args) -> None:
