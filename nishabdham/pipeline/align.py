@@ -1,0 +1,364 @@
+"""Align a poem's given text to what was heard: the cues carry the text, timed by the decode.
+
+Both sides are turned into one phonetic key, the lossy skeleton of
+:mod:`nishabdham.pipeline.telugu` (vowel length, aspiration, retroflex/dental and doubled
+consonants forgotten): a Telugu word of the text through ISO 15919, a heard word through
+its romanization (``Word.source`` after restoration, the pivot's spelling) or its Telugu
+text, an English word of either side through the same Latin channel.
+
+Each line (pāda) is matched as a whole to a stretch of consecutive heard words, scored by
+the edit distance of the keys. A dynamic programme over the heard words then chooses, at
+once, which stretches are lines and which are *added* speech (an introduction, a comment),
+letting the reader skip lines (each costs :data:`SKIP_COST`) and read a line again, a
+refrain (:data:`REPEAT_COST`). Inside a matched stretch, each word of the text is timed by
+a character alignment of the keys: a heard word's time is spread evenly over its key, and
+a text word takes the times of the heard characters it aligned to (interpolated between
+its neighbours when none did). A line that finds no stretch good enough is *skipped*:
+reported, never placed by guesswork.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import regex
+
+from nishabdham.pipeline.codeswitch.restore import latin_skeleton, normalize_latin
+from nishabdham.pipeline.segment import CueRules, SecondLine, VersePiece, clean_words, verse_cues
+from nishabdham.pipeline.telugu import skeleton, to_iso
+from nishabdham.pipeline.verse import PoemText, yati_break
+from nishabdham.types import Cue, Segment, Word
+
+log = logging.getLogger(__name__)
+
+# Costs in key characters. Tuned on speaker cv_te_spkA of the dev set (lines, stanzas,
+# repeats, skips, an English introduction built from its clips); reported on cv_te_spkC.
+ADD_COST = 0.5
+"""Cost of one key character of heard speech that is not from the text."""
+SKIP_COST = 3.0
+"""Cost of one line of the text that is not read where it comes next."""
+REPEAT_COST = 3.0
+"""Cost of going back in the text (a refrain or a line read again)."""
+MAX_DISTANCE = 0.6
+"""A stretch further than this (edit distance / longer key) from a line is never that line."""
+_SPAN_SLACK = 1.6  # a heard stretch may be this many times as long as the line's key (+4 characters)
+_LETTERS = regex.compile(r"[\p{L}\p{M}\u200c\u200d]+")
+_LATIN = regex.compile(r"[A-Za-z]")
+
+
+@dataclass(frozen=True, slots=True)
+class LineMatch:
+    """One reading of one line of the text."""
+
+    line: int
+    """Index of the line in :attr:`PoemText.lines`."""
+    first: int
+    """Index of the first heard word of the stretch."""
+    last: int
+    """Index after the last heard word of the stretch."""
+    confidence: float
+    """1 - edit distance / longer key: 1.0 when the keys agree exactly."""
+    words: tuple[Word, ...]
+    """The words of the text, timed (``source`` is the heard text of the stretch)."""
+
+    @property
+    def start_ms(self) -> int:
+        return self.words[0].start_ms
+
+    @property
+    def end_ms(self) -> int:
+        return self.words[-1].end_ms
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """The given text against the heard words."""
+
+    matches: tuple[LineMatch, ...] = ()
+    added: tuple[tuple[int, int], ...] = ()
+    """Heard word ranges (first, after last) that are not from the text."""
+    skipped: tuple[int, ...] = ()
+    """Lines not placed anywhere (not read, or too far from anything heard)."""
+    repeated: tuple[int, ...] = field(default=())
+    """Lines read more than once."""
+
+
+LOW_CONFIDENCE = 0.6
+"""A line placed with a lower confidence is flagged for review (QA ``text-low-confidence``)."""
+
+
+# --------------------------------------------------------------------------- the stage
+
+
+def text_cues(
+    poem: PoemText,
+    segments: Sequence[Segment],
+    rules: CueRules,
+    duration_ms: int | None = None,
+    second_line: SecondLine | None = None,
+) -> tuple[list[Cue], dict]:
+    """Cues from the given text, timed by the heard words, and heard cues for what the text lacks.
+
+    Returns the cues (each marked ``origin`` ``text`` or ``heard``, with a ``confidence``
+    for text cues) and the alignment report that goes into the transcript's JSON.
+    """
+    heard = clean_words([w for s in segments for w in s.words], duration_ms)
+    alignment = align_text(poem, heard)
+    pieces = [
+        VersePiece(m.words, "text", m.confidence, yati_break(poem.lines[m.line].text, poem.metre))
+        for m in alignment.matches
+    ]
+    pieces += [VersePiece(tuple(heard[a:b]), "heard") for a, b in alignment.added]
+    return verse_cues(pieces, rules, duration_ms, second_line), alignment_report(poem, alignment, heard)
+
+
+def alignment_report(poem: PoemText, alignment: Alignment, heard: Sequence[Word]) -> dict:
+    """What the JSON records: each line's readings (times, confidence), skipped lines, additions."""
+    lines = []
+    for i, line in enumerate(poem.lines):
+        readings = [
+            {"start_ms": m.start_ms, "end_ms": m.end_ms, "confidence": m.confidence, "heard": m.words[0].source}
+            for m in alignment.matches
+            if m.line == i
+        ]
+        status = "skipped" if not readings else "repeated" if len(readings) > 1 else "aligned"
+        lines.append(
+            {"line": line.number, "stanza": line.stanza, "text": line.text, "status": status, "readings": readings}
+        )
+    added = [
+        {"start_ms": heard[a].start_ms, "end_ms": heard[b - 1].end_ms, "text": " ".join(w.text for w in heard[a:b])}
+        for a, b in alignment.added
+    ]
+    return {
+        "text_file": poem.path,
+        "metre": poem.metre,
+        "lines": lines,
+        "skipped": [poem.lines[i].number for i in alignment.skipped],
+        "repeated": [poem.lines[i].number for i in alignment.repeated],
+        "added": added,
+        "low_confidence": LOW_CONFIDENCE,
+    }
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def text_key(word: str) -> str:
+    """The phonetic key of a word of the given text (Telugu or English)."""
+    letters = "".join(_LETTERS.findall(unicodedata.normalize("NFC", word)))
+    if not letters:
+        return ""
+    if _LATIN.search(letters):
+        return latin_skeleton(normalize_latin(letters))
+    return skeleton(to_iso(letters))
+
+
+def heard_key(word: Word) -> str:
+    """The phonetic key of a heard word: its romanization when it had one, else its text."""
+    if word.source and _LATIN.search(word.source):
+        return latin_skeleton(normalize_latin(word.source))
+    return text_key(word.text)
+
+
+# --------------------------------------------------------------------------- alignment
+
+
+def align_text(poem: PoemText, heard: Sequence[Word]) -> Alignment:
+    """Place every line of ``poem`` in ``heard`` (skipped, repeated and added speech allowed)."""
+    heard = list(heard)
+    hkeys = [heard_key(w) for w in heard]
+    lkeys = ["".join(text_key(w) for w in line.words) for line in poem.lines]
+    spans = _candidates(lkeys, hkeys)
+    path = _best_path(len(lkeys), hkeys, spans)
+    matches, added, cursor = [], [], 0
+    for first, last, line in path:
+        if first > cursor:
+            added.append((cursor, first))
+        distance = spans[line][first][last]
+        confidence = 1.0 - distance / max(len(lkeys[line]), len("".join(hkeys[first:last])), 1)
+        words = _time_words(poem.lines[line].words, heard[first:last], hkeys[first:last])
+        matches.append(LineMatch(line, first, last, round(confidence, 3), words))
+        cursor = last
+    if cursor < len(heard):
+        added.append((cursor, len(heard)))
+    added = [(a, b) for a, b in added if any(hkeys[a:b]) or any(w.text.strip() for w in heard[a:b])]
+    placed = [m.line for m in matches]
+    skipped = tuple(i for i in range(len(lkeys)) if i not in placed)
+    repeated = tuple(sorted({i for i in placed if placed.count(i) > 1}))
+    for i in skipped:
+        log.info("text line %d not placed: %s", poem.lines[i].number, poem.lines[i].text)
+    return Alignment(tuple(matches), tuple(added), skipped, repeated)
+
+
+def _candidates(lkeys: list[str], hkeys: list[str]) -> list[dict[int, dict[int, float]]]:
+    """For each line: start -> end -> edit distance, for every stretch close enough to be that line."""
+    from rapidfuzz.distance import Levenshtein
+
+    out: list[dict[int, dict[int, float]]] = []
+    for key in lkeys:
+        by_start: dict[int, dict[int, float]] = {}
+        limit = _SPAN_SLACK * len(key) + 4
+        for first in range(len(hkeys)):
+            if not hkeys[first] or not key:
+                continue
+            joined = ""
+            for last in range(first + 1, len(hkeys) + 1):
+                joined += hkeys[last - 1]
+                if len(joined) > limit:
+                    break
+                if not hkeys[last - 1]:
+                    continue
+                longer = max(len(key), len(joined))
+                cutoff = int(MAX_DISTANCE * longer)
+                distance = Levenshtein.distance(key, joined, score_cutoff=cutoff)
+                if distance <= cutoff:
+                    by_start.setdefault(first, {})[last] = float(distance)
+        out.append(by_start)
+    return out
+
+
+def _best_path(n_lines: int, hkeys: list[str], spans) -> list[tuple[int, int, int]]:
+    """The cheapest reading: (first, after last, line) for each stretch that is a line, in order.
+
+    State: heard position and the last line read (``u`` = line + 1, 0 before any). Moving
+    to line ``j`` from state ``u`` costs SKIP_COST per line jumped over forwards
+    (``u <= j``) or REPEAT_COST going back (``u > j``); lines never read after the last
+    one cost SKIP_COST each at the end.
+    """
+    inf = float("inf")
+    n = len(hkeys)
+    best = [[inf] * (n_lines + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int, int] | None]] = [[None] * (n_lines + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for h in range(n + 1):
+        row = best[h]
+        if h < n:  # heard word h is added speech
+            add = ADD_COST * max(len(hkeys[h]), 1)
+            for u in range(n_lines + 1):
+                if row[u] + add < best[h + 1][u]:
+                    best[h + 1][u], back[h + 1][u] = row[u] + add, (h, u, -1)
+        if h == n or all(v == inf for v in row):
+            continue
+        entries = _entry_costs(row, n_lines)
+        for j in range(n_lines):
+            ends = spans[j].get(h)
+            if not ends:
+                continue
+            entry, origin = entries[j]
+            for last, distance in ends.items():
+                cost = entry + distance
+                if cost < best[last][j + 1]:
+                    best[last][j + 1], back[last][j + 1] = cost, (h, origin, j)
+    finals = [best[n][u] + SKIP_COST * (n_lines - u) for u in range(n_lines + 1)]
+    u = min(range(n_lines + 1), key=finals.__getitem__)
+    path, h = [], n
+    while h > 0 and back[h][u] is not None:
+        prev_h, prev_u, line = back[h][u]
+        if line >= 0:
+            path.append((prev_h, h, line))
+        h, u = prev_h, prev_u
+    return path[::-1]
+
+
+def _entry_costs(row: list[float], n_lines: int) -> list[tuple[float, int]]:
+    """For each line j: the cheapest way into it from this heard position, and the state it comes from.
+
+    Forwards (``u <= j``) costs SKIP_COST * (j - u): a running minimum of row[u] - SKIP_COST * u;
+    backwards (``u > j``) costs REPEAT_COST: a minimum over the states after j.
+    """
+    inf = float("inf")
+    forward: list[tuple[float, int]] = []
+    low, low_u = inf, 0
+    for j in range(n_lines):
+        if row[j] - SKIP_COST * j < low:
+            low, low_u = row[j] - SKIP_COST * j, j
+        forward.append((low + SKIP_COST * j, low_u))
+    out: list[tuple[float, int]] = [(inf, 0)] * n_lines
+    high, high_u = inf, 0
+    for j in range(n_lines - 1, -1, -1):
+        if row[j + 1] < high:
+            high, high_u = row[j + 1], j + 1
+        out[j] = min(forward[j], (high + REPEAT_COST, high_u))
+    return out
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def _time_words(text_words: list[str], heard: list[Word], hkeys: list[str]) -> tuple[Word, ...]:
+    """The words of a line, each timed by the heard characters its key aligned to."""
+    from rapidfuzz.distance import Levenshtein
+
+    times: list[tuple[float, float]] = []  # one (start, end) per heard key character
+    for word, key in zip(heard, hkeys):
+        step = (word.end_ms - word.start_ms) / max(len(key), 1)
+        times.extend((word.start_ms + i * step, word.start_ms + (i + 1) * step) for i in range(len(key)))
+    keys = [text_key(w) for w in text_words]
+    line_key = "".join(keys)
+    hjoined = "".join(hkeys)
+    to_heard: dict[int, int] = {}
+    for op in Levenshtein.opcodes(line_key, hjoined):
+        if op.tag in ("equal", "replace"):
+            for k in range(op.src_end - op.src_start):
+                to_heard[op.src_start + k] = min(op.dest_start + k, op.dest_end - 1)
+    spans: list[tuple[float, float] | None] = []
+    pos = 0
+    for key in keys:
+        hit = [to_heard[i] for i in range(pos, pos + len(key)) if i in to_heard]
+        spans.append((times[min(hit)][0], times[max(hit)][1]) if hit else None)
+        pos += len(key)
+    spans = _fill(spans, keys, heard[0].start_ms, heard[-1].end_ms)
+    source = " ".join(w.text for w in heard)
+    probability = min((w.probability for w in heard), default=1.0)
+    out = []
+    for word, (start, end) in zip(text_words, spans):
+        script = "latin" if _LATIN.search(word) else "telugu"
+        out.append(
+            Word(
+                int(round(start)),
+                int(round(end)),
+                word,
+                probability,
+                source,
+                "en" if script == "latin" else "te",
+                script,
+            )
+        )
+    return tuple(_monotonic(out))
+
+
+def _fill(spans, keys, start: float, end: float) -> list[tuple[float, float]]:
+    """Words that aligned to nothing share the time between their timed neighbours, by key length."""
+    out = list(spans)
+    i = 0
+    while i < len(out):
+        if out[i] is not None:
+            i += 1
+            continue
+        j = i
+        while j < len(out) and out[j] is None:
+            j += 1
+        left = out[i - 1][1] if i > 0 else start
+        right = out[j][0] if j < len(out) else end
+        right = max(right, left)
+        weights = [max(len(keys[k]), 0) for k in range(i, j)]
+        total = sum(weights) or 1
+        cursor = left
+        for k, weight in zip(range(i, j), weights):
+            step = (right - left) * weight / total
+            out[k] = (cursor, cursor + step)
+            cursor += step
+        i = j
+    return out
+
+
+def _monotonic(words: list[Word]) -> list[Word]:
+    """Times that never go back: each word starts at or after the previous one ends."""
+    out: list[Word] = []
+    for word in words:
+        start = max(word.start_ms, out[-1].end_ms) if out else word.start_ms
+        out.append(replace(word, start_ms=start, end_ms=max(word.end_ms, start)))
+    return out
