@@ -29,7 +29,8 @@ import regex
 from nishabdham.pipeline.codeswitch.restore import latin_skeleton, normalize_latin
 from nishabdham.pipeline.segment import CueRules, SecondLine, VersePiece, clean_words, verse_cues
 from nishabdham.pipeline.telugu import skeleton, to_iso
-from nishabdham.pipeline.verse import PoemText, yati_break
+from nishabdham.pipeline.vad import SpeechRegion
+from nishabdham.pipeline.verse import PoemText, line_metre, yati_break
 from nishabdham.types import Cue, Segment, Word
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ REPEAT_COST = 3.0
 """Cost of going back in the text (a refrain or a line read again)."""
 MAX_DISTANCE = 0.6
 """A stretch further than this (edit distance / longer key) from a line is never that line."""
+MAX_SNAP_MS = 2500
+"""A line's edge moves to the edge of its speech region by at most this much (tuned on cv_te_spkA)."""
 _SPAN_SLACK = 1.6  # a heard stretch may be this many times as long as the line's key (+4 characters)
 _LETTERS = regex.compile(r"[\p{L}\p{M}\u200c\u200d]+")
 _LATIN = regex.compile(r"[A-Za-z]")
@@ -99,20 +102,30 @@ def text_cues(
     rules: CueRules,
     duration_ms: int | None = None,
     second_line: SecondLine | None = None,
+    regions: Sequence[SpeechRegion] = (),
+    pad_ms: int = 200,
 ) -> tuple[list[Cue], dict]:
     """Cues from the given text, timed by the heard words, and heard cues for what the text lacks.
 
     Returns the cues (each marked ``origin`` ``text`` or ``heard``, with a ``confidence``
-    for text cues) and the alignment report that goes into the transcript's JSON.
+    for text cues) and the alignment report that goes into the transcript's JSON. With the
+    VAD's speech ``regions`` (padded by ``pad_ms``), a line's edges move to where its speech
+    starts and ends (:func:`snap_to_speech`).
     """
     heard = clean_words([w for s in segments for w in s.words], duration_ms)
     alignment = align_text(poem, heard)
-    pieces = [
-        VersePiece(m.words, "text", m.confidence, yati_break(poem.lines[m.line].text, poem.metre))
-        for m in alignment.matches
-    ]
+    if regions:
+        matches = tuple(snap_to_speech(m, heard, regions, pad_ms) for m in alignment.matches)
+        alignment = replace(alignment, matches=matches)
+    pieces = [VersePiece(m.words, "text", m.confidence, _yati(poem, m.line)) for m in alignment.matches]
     pieces += [VersePiece(tuple(heard[a:b]), "heard") for a, b in alignment.added]
     return verse_cues(pieces, rules, duration_ms, second_line), alignment_report(poem, alignment, heard)
+
+
+def _yati(poem: PoemText, line: int) -> int | None:
+    """Where a pāda too long for one cue splits: the poem's metre, else the line's own (a lone padyam line)."""
+    text = poem.lines[line].text
+    return yati_break(text, poem.metre or line_metre(text))
 
 
 def alignment_report(poem: PoemText, alignment: Alignment, heard: Sequence[Word]) -> dict:
@@ -288,6 +301,41 @@ def _entry_costs(row: list[float], n_lines: int) -> list[tuple[float, int]]:
 # --------------------------------------------------------------------------- timing
 
 
+def snap_to_speech(match: LineMatch, heard: Sequence[Word], regions: Sequence[SpeechRegion], pad_ms: int) -> LineMatch:
+    """Move a line's first start and last end to the edges of the speech around them.
+
+    Whisper's word times drift at the edges of a pause (on the dev readings, a line's last
+    word ended 1.3 s early on average). When no other heard word shares the VAD region of
+    the line's first (last) word before (after) it, the line starts (ends) where that region's
+    speech does (the region less its padding), moving by at most :data:`MAX_SNAP_MS`.
+    """
+    words = list(match.words)
+    first, last = heard[match.first], heard[match.last - 1]
+    before = heard[match.first - 1] if match.first > 0 else None
+    after = heard[match.last] if match.last < len(heard) else None
+    start_region = _region_of(first.start_ms, first.end_ms, regions)
+    if start_region and (before is None or before.end_ms <= start_region.start_ms):
+        edge = start_region.start_ms + pad_ms
+        if abs(edge - words[0].start_ms) <= MAX_SNAP_MS and edge < words[0].end_ms:
+            words[0] = replace(words[0], start_ms=edge)
+    end_region = _region_of(last.start_ms, last.end_ms, regions)
+    if end_region and (after is None or after.start_ms >= end_region.end_ms):
+        edge = end_region.end_ms - pad_ms
+        if abs(edge - words[-1].end_ms) <= MAX_SNAP_MS and edge > words[-1].start_ms:
+            words[-1] = replace(words[-1], end_ms=edge)
+    return replace(match, words=tuple(words))
+
+
+def _region_of(start_ms: int, end_ms: int, regions: Sequence[SpeechRegion]) -> SpeechRegion | None:
+    """The region that overlaps the word most."""
+    best, overlap = None, 0
+    for region in regions:
+        shared = min(end_ms, region.end_ms) - max(start_ms, region.start_ms)
+        if shared > overlap:
+            best, overlap = region, shared
+    return best
+
+
 def _time_words(text_words: list[str], heard: list[Word], hkeys: list[str]) -> tuple[Word, ...]:
     """The words of a line, each timed by the heard characters its key aligned to."""
     from rapidfuzz.distance import Levenshtein
@@ -312,7 +360,6 @@ def _time_words(text_words: list[str], heard: list[Word], hkeys: list[str]) -> t
         pos += len(key)
     spans = _fill(spans, keys, heard[0].start_ms, heard[-1].end_ms)
     source = " ".join(w.text for w in heard)
-    probability = min((w.probability for w in heard), default=1.0)
     out = []
     for word, (start, end) in zip(text_words, spans):
         script = "latin" if _LATIN.search(word) else "telugu"
@@ -321,7 +368,7 @@ def _time_words(text_words: list[str], heard: list[Word], hkeys: list[str]) -> t
                 int(round(start)),
                 int(round(end)),
                 word,
-                probability,
+                1.0,
                 source,
                 "en" if script == "latin" else "te",
                 script,

@@ -28,6 +28,8 @@ from nishabdham.types import Cue, Segment, Transcript
 
 HIGH, MEDIUM, LOW = 3, 2, 1
 KINDS = ("foreign-script", "low-telugu-share", "removed", "cue-rules", "low-confidence")
+TEXT_KINDS = ("text-skipped", "text-low-confidence", "text-repeated", "text-added")  # with a given text (--text)
+KINDS = KINDS + TEXT_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ def qa_report(transcript: Transcript, rules: CueRules, options: QaOptions = QaOp
         *script_issues(transcript.segments, transcript.language, options),
         *removal_issues(transcript),
         *confidence_issues(transcript.cues, options.min_word_probability),
+        *text_issues(transcript.alignment),
     ]
     issues.sort(key=lambda i: (-i.severity, i.start_ms, KINDS.index(i.kind)))
     counts = {kind: sum(1 for i in issues if i.kind == kind) for kind in KINDS}
@@ -147,6 +150,34 @@ def confidence_issues(cues: Sequence[Cue], min_probability: float) -> list[QaIss
                     f"cue {number}: {len(unsure)} unsure word(s): {listed}",
                 )
             )
+    return issues
+
+
+def text_issues(alignment: dict[str, Any]) -> list[QaIssue]:
+    """With a given text: lines not placed, lines placed with low confidence, lines read again, additions."""
+    issues = []
+    low = alignment.get("low_confidence", 0.6)
+    for line in alignment.get("lines", []):
+        where = f"text line {line['line']}"
+        if line["status"] == "skipped":
+            issues.append(QaIssue("text-skipped", HIGH, 0, 0, line["text"], f"{where} was not found in the reading"))
+        for reading in line["readings"]:
+            if reading["confidence"] < low:
+                issues.append(
+                    QaIssue("text-low-confidence", MEDIUM, reading["start_ms"], reading["end_ms"], line["text"],
+                            f"{where} placed with confidence {reading['confidence']:.2f}; heard: {reading['heard']}")
+                )  # fmt: skip
+        if line["status"] == "repeated":
+            first = line["readings"][0]
+            issues.append(
+                QaIssue("text-repeated", LOW, first["start_ms"], first["end_ms"], line["text"],
+                        f"{where} read {len(line['readings'])} times (each reading has its cue)")
+            )  # fmt: skip
+    for added in alignment.get("added", []):
+        issues.append(
+            QaIssue("text-added", LOW, added["start_ms"], added["end_ms"], added["text"],
+                    "speech not in the given text (transcribed as heard)")
+        )  # fmt: skip
     return issues
 
 

@@ -97,7 +97,7 @@ class Pipeline:
         progress("codeswitch", 1.0)
         with clock("segment"):
             cues = self._cues(segments, audio)
-        alignment = self._align(text, segments, audio, clock) if text is not None else None
+        alignment = self._align(text, segments, audio, decoding.regions, clock) if text is not None else None
         if alignment is not None:
             cues = alignment[0]
         with clock("speakers"):  # no cue over music, applause or silence; speaker labels (--diarize)
@@ -148,12 +148,13 @@ class Pipeline:
         second = second_line if mode == "translit" else (lambda text: "") if mode == "translation" else None
         return build_cues(words, self.options.segment.rules, audio.duration_ms, second)
 
-    def _align(self, text: PoemText, segments: list[Segment], audio: Audio, clock: _Clock) -> tuple[list[Cue], dict]:
+    def _align(self, text: PoemText, segments, audio: Audio, regions, clock: _Clock) -> tuple[list[Cue], dict]:
         """The given text aligned to the heard words (issue 14): text cues, heard cues, the report."""
         mode = self.options.second_line
-        second = second_line if mode == "translit" else (lambda text: "") if mode == "translation" else None
+        second = second_line if mode == "translit" else (lambda line: "") if mode == "translation" else None
+        pad = self.options.transcribe.vad.speech_pad_ms
         with clock("align"):
-            return text_cues(text, segments, self.options.segment.rules, audio.duration_ms, second)
+            return text_cues(text, segments, self.options.segment.rules, audio.duration_ms, second, regions, pad)
 
     def _translate(self, audio: Audio, decoding: Decoding) -> list[Word]:
         """English words with times, from Whisper's translate task over the same windows."""

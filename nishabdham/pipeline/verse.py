@@ -112,6 +112,20 @@ def parse_text(text: str, path: str = "") -> PoemText:
     return PoemText(path, tuple(lines), identify_metre([line.text for line in lines]))
 
 
+def text_beside(audio: str | Path) -> Path | None:
+    """The given text of a recording in a folder: ``poem.txt`` beside ``poem.mp3`` (or None)."""
+    path = Path(audio).with_suffix(".txt")
+    return path if path.is_file() else None
+
+
+def text_options(audio: str | Path) -> dict[str, str]:
+    """``{"text_sha256": ...}`` when the recording has a text beside it: a new text makes a new job."""
+    import hashlib
+
+    path = text_beside(audio)
+    return {"text_sha256": hashlib.sha256(path.read_bytes()).hexdigest()} if path else {}
+
+
 # --------------------------------------------------------------------------- metre
 
 
