@@ -47,6 +47,11 @@ MAX_DISTANCE = 0.6
 """A stretch further than this (edit distance / longer key) from a line is never that line."""
 MAX_SNAP_MS = 2500
 """A line's edge moves to the edge of its speech region by at most this much (tuned on cv_te_spkA)."""
+UNHEARD_COST = 0.5
+"""Cost of a key character of the line that nothing heard matches (Whisper drops words; a wrong sound costs 1)."""
+_WEIGHTS = (2, int(2 * UNHEARD_COST), 2)  # rapidfuzz (insertion, deletion, substitution), in half characters
+JOIN_GAP_MS = 300
+"""Speech regions closer than this are one stretch of speech when the line's edges are placed."""
 _SPAN_SLACK = 1.6  # a heard stretch may be this many times as long as the line's key (+4 characters)
 _LETTERS = regex.compile(r"[\p{L}\p{M}\u200c\u200d]+")
 _LATIN = regex.compile(r"[A-Za-z]")
@@ -190,8 +195,7 @@ def align_text(poem: PoemText, heard: Sequence[Word]) -> Alignment:
     for first, last, line in path:
         if first > cursor:
             added.append((cursor, first))
-        distance = spans[line][first][last]
-        confidence = 1.0 - distance / max(len(lkeys[line]), len("".join(hkeys[first:last])), 1)
+        confidence = _confidence(lkeys[line], "".join(hkeys[first:last]))
         words = _time_words(poem.lines[line].words, heard[first:last], hkeys[first:last])
         matches.append(LineMatch(line, first, last, round(confidence, 3), words))
         cursor = last
@@ -204,6 +208,13 @@ def align_text(poem: PoemText, heard: Sequence[Word]) -> Alignment:
     for i in skipped:
         log.info("text line %d not placed: %s", poem.lines[i].number, poem.lines[i].text)
     return Alignment(tuple(matches), tuple(added), skipped, repeated)
+
+
+def _confidence(line_key: str, heard: str) -> float:
+    """1 - (plain) edit distance / longer key: what a reviewer reads (an unheard word lowers it fully)."""
+    from rapidfuzz.distance import Levenshtein
+
+    return 1.0 - Levenshtein.distance(line_key, heard) / max(len(line_key), len(heard), 1)
 
 
 def _candidates(lkeys: list[str], hkeys: list[str]) -> list[dict[int, dict[int, float]]]:
@@ -225,10 +236,10 @@ def _candidates(lkeys: list[str], hkeys: list[str]) -> list[dict[int, dict[int, 
                 if not hkeys[last - 1]:
                     continue
                 longer = max(len(key), len(joined))
-                cutoff = int(MAX_DISTANCE * longer)
-                distance = Levenshtein.distance(key, joined, score_cutoff=cutoff)
+                cutoff = int(2 * MAX_DISTANCE * longer)
+                distance = Levenshtein.distance(key, joined, weights=_WEIGHTS, score_cutoff=cutoff)
                 if distance <= cutoff:
-                    by_start.setdefault(first, {})[last] = float(distance)
+                    by_start.setdefault(first, {})[last] = distance / 2
         out.append(by_start)
     return out
 
@@ -313,6 +324,7 @@ def snap_to_speech(match: LineMatch, heard: Sequence[Word], regions: Sequence[Sp
     first, last = heard[match.first], heard[match.last - 1]
     before = heard[match.first - 1] if match.first > 0 else None
     after = heard[match.last] if match.last < len(heard) else None
+    regions = _joined(regions, before, after)
     start_region = _region_of(first.start_ms, first.end_ms, regions)
     if start_region and (before is None or before.end_ms <= start_region.start_ms):
         edge = start_region.start_ms + pad_ms
@@ -324,6 +336,22 @@ def snap_to_speech(match: LineMatch, heard: Sequence[Word], regions: Sequence[Sp
         if abs(edge - words[-1].end_ms) <= MAX_SNAP_MS and edge > words[-1].start_ms:
             words[-1] = replace(words[-1], end_ms=edge)
     return replace(match, words=tuple(words))
+
+
+def _joined(regions: Sequence[SpeechRegion], before: Word | None, after: Word | None) -> list[SpeechRegion]:
+    """Regions with gaps under JOIN_GAP_MS between them made one, unless a neighbouring heard word lies in the gap.
+
+    Silero can cut a line in two at a short dip; a piece with no heard word in it is still the line's speech.
+    """
+    out: list[SpeechRegion] = []
+    neighbours = [w for w in (before, after) if w is not None]
+    for region in sorted(regions, key=lambda r: r.start_ms):
+        if out and region.start_ms - out[-1].end_ms < JOIN_GAP_MS:
+            if not any(out[-1].end_ms <= w.start_ms < region.end_ms for w in neighbours):
+                out[-1] = SpeechRegion(out[-1].start_ms, max(out[-1].end_ms, region.end_ms))
+                continue
+        out.append(region)
+    return out
 
 
 def _region_of(start_ms: int, end_ms: int, regions: Sequence[SpeechRegion]) -> SpeechRegion | None:
