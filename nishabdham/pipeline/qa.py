@@ -29,7 +29,7 @@ from nishabdham.types import Cue, Segment, Transcript
 HIGH, MEDIUM, LOW = 3, 2, 1
 KINDS = ("foreign-script", "low-telugu-share", "removed", "cue-rules", "low-confidence")
 TEXT_KINDS = ("text-skipped", "text-low-confidence", "text-repeated", "text-added")  # with a given text (--text)
-KINDS = KINDS + TEXT_KINDS
+_ORDER = KINDS + TEXT_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +78,9 @@ def qa_report(transcript: Transcript, rules: CueRules, options: QaOptions = QaOp
         *confidence_issues(transcript.cues, options.min_word_probability),
         *text_issues(transcript.alignment),
     ]
-    issues.sort(key=lambda i: (-i.severity, i.start_ms, KINDS.index(i.kind)))
-    counts = {kind: sum(1 for i in issues if i.kind == kind) for kind in KINDS}
+    issues.sort(key=lambda i: (-i.severity, i.start_ms, _ORDER.index(i.kind)))
+    kinds = KINDS + (TEXT_KINDS if transcript.alignment else ())
+    counts = {kind: sum(1 for i in issues if i.kind == kind) for kind in kinds}
     return QaReport(transcript.source, transcript.duration_ms, sum(i.severity for i in issues), counts, tuple(issues))
 
 
@@ -195,5 +196,6 @@ def summary(report: QaReport) -> dict[str, Any]:
 def batch_summary(files: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """Sum per-file summaries (``(subtitle path, summary)``) into one report, worst file first."""
     rows = sorted(({"file": name, **qa} for name, qa in files), key=lambda r: (-r.get("score", 0), r["file"]))
-    totals = {kind: sum(r.get("counts", {}).get(kind, 0) for r in rows) for kind in KINDS}
+    text = TEXT_KINDS if any(kind in r.get("counts", {}) for r in rows for kind in TEXT_KINDS) else ()
+    totals = {kind: sum(r.get("counts", {}).get(kind, 0) for r in rows) for kind in KINDS + text}
     return {"files": len(rows), "score": sum(r.get("score", 0) for r in rows), "counts": totals, "worst_first": rows}

@@ -211,8 +211,8 @@ def execute(job: Job, process: WorkerRuntime, progress) -> tuple[Transcript, lis
     out_dir = Path(job.out_dir)
     remove_partial_outputs(out_dir, job.stem)
     pipeline = process.pipeline_for(job)
-    text = read_text(beside) if (beside := text_beside(job.source)) else None  # poem.txt beside poem.mp3
-    transcript, written = pipeline.run_to_files(job.source, out_dir, job.stem, progress, text)
+    given = {"text": read_text(beside)} if (beside := text_beside(job.source)) else {}  # poem.txt beside poem.mp3
+    transcript, written = pipeline.run_to_files(job.source, out_dir, job.stem, progress, **given)
     report = qa_report(transcript, pipeline.options.segment.rules, process.settings.qa)
     qa_path = out_dir / f"{job.stem}{QA_SUFFIX}"
     atomic_write_text(qa_path, dumps(report))
