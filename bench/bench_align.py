@@ -46,6 +46,32 @@ def scenarios(dev: Path, speaker: str) -> list[tuple[str, list, str]]:
     return [("stanza", stanza, stanza_text), ("intro+repeat+skip", mixed, mixed_text)]
 
 
+def synthetic(folder: Path, corpus: Path, count: int, seed: int) -> list[tuple[str, list, str]]:
+    """A reading the aligner was never tuned on: corpus sentences spoken by espeak-ng's Telugu voice.
+
+    An English introduction (espeak-ng's English voice), then ``count`` lines with the second read
+    twice; the text has one more line that is not read.
+    """
+    import random
+    import subprocess
+
+    sentences = [s for s in corpus.read_text(encoding="utf-8").splitlines() if 3 <= len(s.split()) <= 7]
+    chosen = random.Random(seed).sample(sentences, count + 1)
+
+    def speak(text: str, voice: str, name: str) -> tuple[Path, str]:
+        path = folder / f"{name}.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "140", "-w", str(path), text], check=True)
+        return path, text
+
+    intro = speak("This is a reading of a poem from the collection.", "en", "intro")
+    lines = [speak(text, "te", f"line{i}") for i, text in enumerate(chosen[:count])]
+    parts: list = [intro, 1000]
+    for i, line in enumerate(lines):
+        parts += [line, 900] + ([line, 900] if i == 1 else [])
+    text = "\n".join(chosen[: count // 2] + [chosen[count]] + chosen[count // 2 : count])
+    return [(f"espeak seed {seed}", parts[:-1], text)]
+
+
 def score(transcript, placed, intro: str | None) -> dict:
     text_cues = [c for c in transcript.cues if c.origin == "text"]
     refs, hyps, start_err, end_err, word_end_err = [], [], [], [], []
@@ -84,16 +110,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", default=str(ROOT.parent / "shared" / "data" / "dev"))
     parser.add_argument("--speaker", default="cv_te_spkC")
+    parser.add_argument("--synthetic", type=int, default=0, metavar="SEEDS", help="espeak-ng readings instead")
     parser.add_argument("--json")
     args = parser.parse_args()
     dev = Path(args.dev)
     pipeline = Pipeline()
     results = {}
+    corpus = dev.parent / "text" / "te_cv_sentences.txt"
     with tempfile.TemporaryDirectory() as tmp:
-        for name, parts, text in scenarios(dev, args.speaker):
+        readings = (
+            [r for seed in range(args.synthetic) for r in synthetic(Path(tmp), corpus, 4, seed)]
+            if args.synthetic
+            else scenarios(dev, args.speaker)
+        )
+        for name, parts, text in readings:
             wav = Path(tmp) / f"{name}.wav"
             placed = build_reading(parts, wav)
-            intro = parts[0][1] if "intro" in name else None
+            intro = parts[0][1] if "intro" in name or "espeak" in name else None
             transcript = pipeline.run(wav, text=parse_text(text))
             results[name] = score(transcript, placed, intro)
             print(name, json.dumps(results[name], ensure_ascii=False), flush=True)

@@ -49,7 +49,6 @@ MAX_SNAP_MS = 2500
 """A line's edge moves to the edge of its speech region by at most this much (tuned on cv_te_spkA)."""
 UNHEARD_COST = 0.5
 """Cost of a key character of the line that nothing heard matches (Whisper drops words; a wrong sound costs 1)."""
-_WEIGHTS = (2, int(2 * UNHEARD_COST), 2)  # rapidfuzz (insertion, deletion, substitution), in half characters
 JOIN_GAP_MS = 300
 """Speech regions closer than this are one stretch of speech when the line's edges are placed."""
 _SPAN_SLACK = 1.6  # a heard stretch may be this many times as long as the line's key (+4 characters)
@@ -218,29 +217,40 @@ def _confidence(line_key: str, heard: str) -> float:
 
 
 def _candidates(lkeys: list[str], hkeys: list[str]) -> list[dict[int, dict[int, float]]]:
-    """For each line: start -> end -> edit distance, for every stretch close enough to be that line."""
-    from rapidfuzz.distance import Levenshtein
+    """For each line: start -> end -> edit distance, for every stretch close enough to be that line.
 
-    out: list[dict[int, dict[int, float]]] = []
-    for key in lkeys:
-        by_start: dict[int, dict[int, float]] = {}
-        limit = _SPAN_SLACK * len(key) + 4
-        for first in range(len(hkeys)):
-            if not hkeys[first] or not key:
-                continue
-            joined = ""
-            for last in range(first + 1, len(hkeys) + 1):
-                joined += hkeys[last - 1]
-                if len(joined) > limit:
-                    break
-                if not hkeys[last - 1]:
-                    continue
-                longer = max(len(key), len(joined))
-                cutoff = int(2 * MAX_DISTANCE * longer)
-                distance = Levenshtein.distance(key, joined, weights=_WEIGHTS, score_cutoff=cutoff)
-                if distance <= cutoff:
-                    by_start.setdefault(first, {})[last] = distance / 2
-        out.append(by_start)
+    One ``cdist`` per start word scores every line against every stretch from it (in C).
+    """
+    import numpy as np
+    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.process import cdist
+
+    out: list[dict[int, dict[int, float]]] = [{} for _ in lkeys]
+    lengths = np.array([len(k) for k in lkeys])
+    limits = _SPAN_SLACK * lengths + 4
+    usable = lengths > 0
+    widest = float(limits.max()) if len(lkeys) else 0.0
+    for first in range(len(hkeys)):
+        if not hkeys[first]:
+            continue
+        ends, stretches, joined = [], [], ""
+        for last in range(first + 1, len(hkeys) + 1):
+            joined += hkeys[last - 1]
+            if len(joined) > widest:
+                break
+            if hkeys[last - 1]:
+                ends.append(last)
+                stretches.append(joined)
+        if not stretches:
+            continue
+        sizes = np.array([len(x) for x in stretches])
+        # the part of the line longer than the stretch is unheard: those characters cost UNHEARD_COST, not 1
+        unheard = np.maximum(lengths[:, None] - sizes[None, :], 0)
+        costs = cdist(lkeys, stretches, scorer=Levenshtein.distance) - (1 - UNHEARD_COST) * unheard
+        longer = np.maximum(lengths[:, None], sizes[None, :])
+        close = (costs <= MAX_DISTANCE * longer) & (sizes[None, :] <= limits[:, None])
+        for line, end in zip(*np.nonzero(close & usable[:, None])):
+            out[line].setdefault(first, {})[ends[end]] = float(costs[line, end])
     return out
 
 
