@@ -51,6 +51,11 @@ class ManifestRow(BaseModel):
         None,
         description="Reference subtitles of the recording (recording time), relative to the manifest's folder; scores cue timing.",
     )
+    text_file: str | None = Field(
+        None,
+        description="The poem's given text (as for `transcribe --text`), relative to the manifest's folder; "
+        "the row is transcribed with it and scored in the `text-given` group.",
+    )
     reference_rttm: str | None = Field(
         None,
         description="Reference speaker turns of the recording (RTTM, recording time), relative to the manifest's folder; scores speaker labels (DER, JER).",
@@ -81,6 +86,7 @@ class ManifestEntry:
     row: ManifestRow
     audio: Path
     reference_srt: Path | None = None
+    text_file: Path | None = None
     reference_rttm: Path | None = None
 
     @property
@@ -138,8 +144,9 @@ def parse_line(manifest: Path, number: int, line: str, *, check_files: bool = Tr
     _check_row(row)
     audio = _resolve(manifest, row.audio_filepath, "audio_filepath", check_files)
     srt = _resolve(manifest, row.reference_srt, "reference_srt", check_files) if row.reference_srt else None
+    text = _resolve(manifest, row.text_file, "text_file", check_files) if row.text_file else None
     rttm = _resolve(manifest, row.reference_rttm, "reference_rttm", check_files) if row.reference_rttm else None
-    return ManifestEntry(manifest, number, row, audio, srt, rttm)
+    return ManifestEntry(manifest, number, row, audio, srt, text_file=text, reference_rttm=rttm)
 
 
 def _field_error(error: dict) -> str:
