@@ -28,9 +28,9 @@ the file and reads the same in any version of the project.
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import math
-import json
 import shutil
 import subprocess
 import tempfile
