@@ -16,7 +16,7 @@ from nishabdham.pipeline.audio import Audio, NormalizeOptions, load_audio, with_
 from nishabdham.pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
 from nishabdham.pipeline.diarize import DiarizeOptions, finish_cues
 from nishabdham.pipeline.model import LoadedModel, ModelOptions, load_model
-from nishabdham.pipeline.progress import JobProgress, Progress, null_progress
+from nishabdham.pipeline.progress import JobProgress, Progress, null_progress, step_weights
 from nishabdham.pipeline.segment import SegmentOptions, build_cues
 from nishabdham.pipeline.subtitles import WriterOptions, write_outputs
 from nishabdham.pipeline.transcribe import (
@@ -78,10 +78,12 @@ class Pipeline:
 
     def run(self, path: str | Path, progress: Progress = null_progress) -> Transcript:
         """Transcribe one recording into a :class:`Transcript` (nothing written)."""
-        progress = JobProgress(progress)
+        opts = self.options
+        progress = JobProgress(
+            progress, step_weights(speakers=bool(opts.diarize.pipeline), translate=opts.second_line == "translation")
+        )
         timings: dict[str, int] = {}
         clock = _Clock(timings)
-        opts = self.options
         with clock("normalize"):
             audio = load_audio(path, opts.normalize)
         progress("normalize", 1.0)
@@ -95,15 +97,17 @@ class Pipeline:
         progress("codeswitch", 1.0)
         with clock("segment"):
             cues = self._cues(segments, audio)
+        progress("segment", 1.0)
         with clock("speakers"):  # no cue over music, applause or silence; speaker labels (--diarize)
             translit = second_line if opts.second_line == "translit" else None
             cues = finish_cues(
                 cues, audio.samples, audio.sample_rate, decoding.regions, opts.diarize, opts.segment.rules, translit
             )
+        progress("speakers", 1.0)
         if opts.second_line == "translation" and cues:
             with clock("translate"):
-                cues = attach_translation(cues, self._translate(audio, decoding))
-        progress("segment", 1.0)
+                cues = attach_translation(cues, self._translate(audio, decoding, progress))
+        progress("translate", 1.0)
         return self._transcript(path, audio, decoding, segments, cues, removed, timings)
 
     def run_to_files(
@@ -137,12 +141,13 @@ class Pipeline:
         second = second_line if mode == "translit" else (lambda text: "") if mode == "translation" else None
         return build_cues(words, self.options.segment.rules, audio.duration_ms, second)
 
-    def _translate(self, audio: Audio, decoding: Decoding) -> list[Word]:
+    def _translate(self, audio: Audio, decoding: Decoding, progress: Progress = null_progress) -> list[Word]:
         """English words with times, from Whisper's translate task over the same windows."""
         t = self.options.transcribe
         language = decoding.language if decoding.language not in ("", "auto", "en") else "te"
         request = DecodeRequest(language, "", "", "translate", "translate")
-        segments = decode_windows(self.model, audio, [(window, request) for window in decoding.windows], t)
+        requests = [(window, request) for window in decoding.windows]
+        segments = decode_windows(self.model, audio, requests, t, lambda fraction: progress("translate", fraction))
         return [word for segment in segments for word in segment.words]
 
     def _transcript(self, path, audio, decoding, segments, cues, removed, timings) -> Transcript:
