@@ -66,7 +66,7 @@ def test_the_bundled_corpus_reads():
 
 def test_the_lexicon_round_trips_through_plain_json(tmp_path):
     wordlist = tmp_path / "words.txt.gz"
-    wordlist.write_bytes(gzip.compress("వాన\tb\nచెట్టు\th\nపాట\tt\n".encode("utf-8")))
+    wordlist.write_bytes(gzip.compress("వాన\tb\nచెట్టు\th\nపాట\tt\n".encode()))
     lexicon = build_lexicon(wordlist, ["కురిసింది", "వాన"])
     text = json.dumps(lexicon_to_json(lexicon), ensure_ascii=False)
     again = lexicon_from_json(json.loads(text))
