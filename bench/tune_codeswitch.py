@@ -70,12 +70,12 @@ class Replayer(Recorder):
         return True if name == "sounds_english" else []
 
 
-def decode(dev: Path, out: Path, nbest: int = 0) -> None:
+def decode(manifest: Path, out: Path) -> None:
     from nishabdham.evaluation.manifest import read_manifest
     from nishabdham.pipeline.codeswitch.stage import CodeSwitcher
     from nishabdham.pipeline.runner import Pipeline, PipelineOptions
 
-    entries, _ = read_manifest(dev / "te_cv" / "manifest.jsonl")
+    entries, _ = read_manifest(manifest)
     pipeline = Pipeline(PipelineOptions())
     rows = []
     original = CodeSwitcher.process
@@ -132,13 +132,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "data" / "dev")
     parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument(
+        "--manifest", type=Path, help="decode this manifest instead of the dev set (bench/synth_voices.py writes one)"
+    )
     parser.add_argument("--decode", action="store_true", help="decode the dev clips into the cache")
     parser.add_argument("--grid", action="store_true", help="search the constants (chosen on --tune-on)")
     parser.add_argument("--tune-on", default="cv_te_spkA", help="the speaker fold constants are chosen on")
     parser.add_argument("--texts", action="store_true", help="print each row's output")
     args = parser.parse_args()
     if args.decode:
-        decode(args.dev, args.cache)
+        decode(args.manifest or args.dev / "te_cv" / "manifest.jsonl", args.cache)
         return 0
     rows = pickle.loads(args.cache.read_bytes())
     if not args.grid:
