@@ -70,6 +70,7 @@ class RowScore(BaseModel):
         default_factory=list, description="jiwer's word alignment of reference and hypothesis"
     )
     seconds: float = 0.0
+    text_given: bool = Field(False, description="transcribed with the row's text_file (scored in by_text)")
 
 
 class Scores(BaseModel):
@@ -127,6 +128,9 @@ class EvalRun(Scores):
         None,
         description="figures over the Telugu rows of speakers outside tuned_on: the fold no constant was chosen on",
     )
+    by_text: dict[str, Scores] = Field(
+        default_factory=dict, description="`text-given` (rows with a text_file) and `heard` rows, when any row has one"
+    )
     rows: list[RowScore] = Field(default_factory=list)
 
 
@@ -158,6 +162,7 @@ def score_row(
     rules: CueRules | None = None,
     language: str = "",
     seconds: float = 0.0,
+    text_given: bool = False,
 ) -> RowScore:
     """Score one row's output. ``cues`` and ``reference_cues`` share one time base."""
     reference = entry.row.text
@@ -182,6 +187,7 @@ def score_row(
         timing=cue_timing_errors(reference_cues, cues) if reference_cues is not None else None,
         alignment=align_words(reference, hypothesis),
         seconds=round(seconds, 3),
+        text_given=text_given,
     )
 
 
@@ -263,6 +269,9 @@ def build_run(
         by_speaker=grouped(rows, lambda r: [r.speaker] if r.speaker else []),
         tuned_on=sorted(tuned_on),
         held_out=summarize(unseen) if tuned_on and unseen else None,
+        by_text=grouped(rows, lambda r: ["text-given" if r.text_given else "heard"])
+        if any(r.text_given for r in rows)
+        else {},
         rows=list(rows),
     )
 

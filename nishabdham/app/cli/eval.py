@@ -194,6 +194,7 @@ def format_table(result) -> str:
     groups += [(f"speaker {k}", v) for k, v in result.by_speaker.items()]
     if result.held_out is not None:
         groups.append(("held-out fold", result.held_out))
+    groups += [(k, v) for k, v in result.by_text.items()]
     lines = [f"{'group':<20}" + "".join(f"{label:>10}" for _, label in columns)]
     for name, scores in groups:
         lines.append(f"{name:<20}" + "".join(f"{_cell(getattr(scores, key)):>10}" for key, _ in columns))
