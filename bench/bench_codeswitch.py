@@ -63,12 +63,23 @@ STEPS = [
         dict(
             glossary=False,
             snap_to_words=False,
+            word_model=False,
             guard=GuardOptions(enabled=False),
             langid=LangIdOptions(telugu_prior=0.9999),
         ),
     ),
     (
         "+ real words (word list)",
+        dict(
+            glossary=False,
+            rejoin_words=False,
+            word_model=False,
+            guard=GuardOptions(enabled=False),
+            langid=LangIdOptions(telugu_prior=0.9999),
+        ),
+    ),
+    (
+        "+ word model (corpus frequencies)",
         dict(
             glossary=False,
             rejoin_words=False,

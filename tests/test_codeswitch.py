@@ -46,17 +46,17 @@ def test_english_stays_english_and_the_segment_is_code_switched(stage):
 
 def test_english_policy_telugu_writes_english_words_in_telugu_script():
     stage = CodeSwitcher(CodeSwitchOptions(english_words="telugu"))
-    out = run(stage, seg("ee bridge meeda neeru"))
-    assert out[0].text == "ఈ బ్రిడ్జ్ మీద నీరు"
+    out = run(stage, seg("ee bridge meeda vaana"))
+    assert out[0].text == "ఈ బ్రిడ్జ్ మీద వాన"
     assert script_share(out[0].text) == 1.0
 
 
 def test_telugu_script_loanwords_follow_the_english_policy(stage):
-    out = run(stage, seg("కలసపాడు బ్రిడ్జి మీద", strategy="native"))
-    assert out[0].text == "కలసపాడు bridge మీద"
+    out = run(stage, seg("గండికోట బ్రిడ్జి మీద", strategy="native"))
+    assert out[0].text == "గండికోట bridge మీద"
     stage_te = CodeSwitcher(CodeSwitchOptions(english_words="telugu"))
     assert run(stage_te, seg("బ్రిడ్జి మీద", strategy="native"))[0].text == "బ్రిడ్జి మీద"
-    assert run(stage, seg("నీరు", strategy="native"))[0].text == "నీరు"  # sounds like "near", but is Telugu
+    assert run(stage, seg("తీరు", strategy="native"))[0].text == "తీరు"  # sounds like "tier", but is Telugu
 
 
 def test_glossary_corrects_near_misses_of_terms(stage):
@@ -66,26 +66,26 @@ def test_glossary_corrects_near_misses_of_terms(stage):
 
 
 def test_other_indic_scripts_are_transliterated_to_telugu(stage):
-    out = run(stage, seg("ನೀರು पानी", strategy="native"))
-    assert out[0].text == "నీరు పానీ"
+    out = run(stage, seg("ಹಾಲು पानी", strategy="native"))
+    assert out[0].text == "హాలు పానీ"
 
 
 def test_digits_punctuation_emoji_and_empty_segments(stage):
-    out = run(stage, seg("1961 lo , neeru 🙏 ..."), Segment(5000, 5000, "", ()))
+    out = run(stage, seg("1961 lo , meeru 🙏 ..."), Segment(5000, 5000, "", ()))
     assert len(out) == 1
     texts = [w.text for w in out[0].words]
-    assert texts[0] == "1961" and "నీరు" in texts and "🙏" in texts and "..." not in texts
+    assert texts[0] == "1961" and "మీరు" in texts and "🙏" in texts and "..." not in texts
 
 
 def test_forced_english_leaves_words_alone(stage):
-    out = run(stage, seg("neeru pravahinchindi"), language="en")
-    assert out[0].text == "neeru pravahinchindi" and out[0].language == "en"
+    out = run(stage, seg("vaana vinipinchindi"), language="en")
+    assert out[0].text == "vaana vinipinchindi" and out[0].language == "en"
 
 
 def test_foreign_script_segments_are_decoded_again(stage):
     class Decoder:
         def pivot(self, segment):
-            return [seg("neeru pravahinchindi", segment.start_ms, strategy="native+pivot")]
+            return [seg("vaana vinipinchindi", segment.start_ms, strategy="native+pivot")]
 
         def sounds_english(self, segment):
             return True
@@ -94,7 +94,7 @@ def test_foreign_script_segments_are_decoded_again(stage):
             raise AssertionError("not expected")
 
     out, _ = stage.process([seg("نیرو پروا", strategy="native")], SPEECH, "auto", Decoder())
-    assert out[0].text == "నీరు ప్రవహించింది" and out[0].strategy == "native+pivot+restore"
+    assert out[0].text == "వాన వినిపించింది" and out[0].strategy == "native+pivot+restore"
 
 
 def test_translated_lines_are_decoded_again_when_the_voice_is_not_english(stage):
@@ -141,7 +141,7 @@ def test_a_loop_in_a_re_decode_is_removed_and_logged(stage):
 
 
 def test_second_line_is_iso_15919_with_english_words_unchanged():
-    assert second_line("ఈ bridge మీద నీరు.") == "ī bridge mīda nīru."
+    assert second_line("ఈ bridge మీద వాన.") == "ī bridge mīda vāna."
 
 
 def test_translation_words_go_to_the_cue_they_overlap():
@@ -161,10 +161,10 @@ def test_english_gets_sentence_case_and_telugu_is_untouched():
     from nishabdham.pipeline.codeswitch.english import sentence_case
 
     words = (Word(0, 300, "and", lang="en"), Word(300, 600, "so", lang="en"), Word(600, 900, "i", lang="en"),
-             Word(900, 1200, "said.", lang="en"), Word(1200, 1500, "నీరు", lang="te"), Word(1500, 1800, "ask", lang="en"),
+             Word(900, 1200, "said.", lang="en"), Word(1200, 1500, "వాన", lang="te"), Word(1500, 1800, "ask", lang="en"),
              Word(5000, 5300, "then", lang="en"))  # fmt: skip
     out = sentence_case([Segment(0, 5300, "", words)])
-    assert [w.text for w in out[0].words] == ["And", "so", "I", "said.", "నీరు", "ask", "Then"]
+    assert [w.text for w in out[0].words] == ["And", "so", "I", "said.", "వాన", "ask", "Then"]
     assert out[0].words[0].source == "and"
 
 

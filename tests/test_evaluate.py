@@ -146,3 +146,48 @@ def test_regression_guard_fails_when_rows_are_lost():
     found = regressions(fewer, baseline)
     assert "all: 2 rows scored, the baseline scored 3" in found
     assert "lang en: 0 rows scored, the baseline scored 1" in found
+
+
+def speaker_run(hypotheses: dict[str, str] | None = None, tuned_on=("spk1",)) -> EvalRun:
+    """Two speakers of Telugu and one English row without a speaker; spk1 is the tuning fold."""
+    hyp = {"a": "వాన కురిసింది", "b": "చెట్టు పెరిగింది", "c": "పాట వినండి"}
+    hyp.update(hypotheses or {})
+
+    def spoken(text, name, speaker, lang="te"):
+        row = ManifestRow(audio_filepath=f"audio/{name}", text=text, lang=lang, speaker=speaker)
+        return ManifestEntry(Path("/sets/dev/manifest.jsonl"), 1, row, Path(f"/sets/dev/audio/{name}"))
+
+    rows = [
+        score_row(spoken("వాన కురిసింది", "a.wav", "spk1"), hyp["a"]),
+        score_row(spoken("చెట్టు పెరిగింది", "b.wav", "spk2"), hyp["b"]),
+        score_row(spoken("పాట వినండి", "c.wav", "spk2"), hyp["c"]),
+        score_row(spoken("ask not what", "d.wav", None, "en"), "ask not what"),
+    ]
+    return build_run(rows, tuned_on=tuned_on)
+
+
+def test_held_out_fold_scores_only_speakers_no_constant_was_tuned_on():
+    run = speaker_run({"b": "చెట్టు పెరిగిండి"})
+    assert set(run.by_speaker) == {"spk1", "spk2"} and run.by_speaker["spk1"].cer == 0.0
+    assert run.tuned_on == ["spk1"] and run.held_out is not None and run.held_out.n == 2
+    assert run.held_out.cer == run.by_speaker["spk2"].cer > 0 and run.held_out.cer > run.cer
+    assert build_run(run.rows).held_out is None  # nothing tuned: no held-out figure
+    # the held-out fold is guarded like any group
+    worse = speaker_run({"c": "ఏదో వేరే మాట"})
+    found = regressions(worse, run)
+    assert any(m.startswith("held-out fold: CER") for m in found)
+    assert any(m.startswith("speaker spk2: CER") for m in found)
+    assert not any(m.startswith("speaker spk1") for m in found)
+
+
+def test_speaker_figures_survive_saving_and_old_runs_still_load(tmp_path):
+    run = speaker_run()
+    again = load_run(save_run(run, tmp_path / "run.json"))
+    assert again.held_out == run.held_out and again.by_speaker == run.by_speaker
+    old = run.model_dump()
+    for key in ("by_speaker", "tuned_on", "held_out"):
+        old.pop(key)
+    for row in old["rows"]:
+        row.pop("speaker")
+    (tmp_path / "old.json").write_text(EvalRun(**old).model_dump_json(), encoding="utf-8")
+    assert load_run(tmp_path / "old.json").held_out is None

@@ -4,13 +4,15 @@ import pytest
 
 from nishabdham.pipeline.codeswitch.langid import ENGLISH, OTHER, ROMANIZED, TELUGU, classify, script_kind
 from nishabdham.pipeline.codeswitch.lexicon import load_lexicon
+from nishabdham.pipeline.codeswitch.lm import load_lm
 from nishabdham.pipeline.codeswitch.restore import Restorer
 from nishabdham.pipeline.model import default_models_dir
 
 
 @pytest.fixture(scope="module")
 def restorer():
-    return Restorer(load_lexicon(str(default_models_dir())))
+    folder = str(default_models_dir())
+    return Restorer(load_lexicon(folder), lm=load_lm(folder))
 
 
 def kinds(text, restorer):
@@ -18,7 +20,7 @@ def kinds(text, restorer):
 
 
 def test_script_alone_decides_telugu_and_other_scripts():
-    assert script_kind("నీరు") == TELUGU
+    assert script_kind("పాలు") == TELUGU
     assert script_kind("पानी") == OTHER
     assert script_kind("ನೀರು") == OTHER
     assert script_kind("123") == OTHER
@@ -36,7 +38,7 @@ def test_romanized_telugu_sentence_is_telugu(restorer):
 
 
 def test_english_word_inside_telugu_keeps_its_language(restorer):
-    assert kinds("ee bridge meeda neeru pravahinchindi", restorer) == [
+    assert kinds("ee bridge meeda vaana vinipinchindi", restorer) == [
         ROMANIZED,
         ENGLISH,
         ROMANIZED,
@@ -51,13 +53,13 @@ def test_switch_points_between_an_english_intro_and_telugu(restorer):
 
 
 def test_romanized_words_carry_their_restoration(restorer):
-    tokens = classify(["neeru"], restorer)
+    tokens = classify(["meeru"], restorer)
     assert tokens[0].kind == ROMANIZED or tokens[0].kind == ENGLISH
-    restored = [t for t in classify("manam neeru taagudaam".split(), restorer) if t.kind == ROMANIZED]
-    assert restored and restored[1].restoration.telugu == "నీరు"
+    restored = [t for t in classify("manam paalu taagudaam".split(), restorer) if t.kind == ROMANIZED]
+    assert restored and restored[1].restoration.telugu == "పాలు"
 
 
 def test_mixed_scripts_inside_one_word_follow_the_main_script(restorer):
-    tokens = classify(["నీరుwa", "waterనీ"], restorer)
+    tokens = classify(["పాలుwa", "milkపా"], restorer)
     assert tokens[0].kind == TELUGU
     assert tokens[1].kind in (ENGLISH, ROMANIZED)

@@ -34,6 +34,7 @@ def test_the_wheel_installs_only_the_nishabdham_package_with_its_data(tmp_path):
     for folder in ("app", "pipeline", "workers", "review_ui", "evaluation"):  # the folders the project is known by
         assert f"nishabdham/{folder}/__init__.py" in names
     assert "nishabdham/pipeline/data/glossary.toml" in names  # package data travels with it
+    assert "nishabdham/pipeline/data/te_cv_sentences.txt.gz" in names  # the word model is built from it on setup
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "nishabdham = nishabdham.app.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

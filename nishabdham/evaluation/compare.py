@@ -98,6 +98,9 @@ def _groups(run: EvalRun) -> dict[str, Scores]:
     groups: dict[str, Scores] = {"all": run}
     groups.update({f"lang {k}": v for k, v in run.by_lang.items()})
     groups.update({f"tag {k}": v for k, v in run.by_category.items()})
+    groups.update({f"speaker {k}": v for k, v in run.by_speaker.items()})
+    if run.held_out is not None:
+        groups["held-out fold"] = run.held_out
     return groups
 
 

@@ -19,6 +19,10 @@ from nishabdham.pipeline.script import dominant_script
 ROOT = Path(__file__).resolve().parents[2]
 #: The committed baseline of the dev set (regenerate with ``make eval-dev-baseline``).
 BASELINE = ROOT / "eval" / "baseline-dev.json"
+#: The speakers of the dev set every tuned constant of the code-switch stage was chosen on
+#: (bench/tune_codeswitch.py --tune-on). The other speakers are the held-out fold that
+#: ``make eval-dev`` reports beside the pooled figures: what an unseen voice can expect.
+TUNING_SPEAKERS = ("cv_te_spkA",)
 _AUDIO = {".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus"}
 
 

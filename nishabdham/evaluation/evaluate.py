@@ -50,6 +50,7 @@ class RowScore(BaseModel):
     duration: float | None = None
     lang: str
     tags: list[str] = Field(default_factory=list)
+    speaker: str = Field("", description="the manifest's speaker (empty when it names none)")
     reference: str
     hypothesis: str = ""
     language: str = Field("", description="language the pipeline decoded with")
@@ -123,6 +124,14 @@ class EvalRun(Scores):
     seconds: float = 0.0
     by_lang: dict[str, Scores] = Field(default_factory=dict)
     by_category: dict[str, Scores] = Field(default_factory=dict, description="per reviewer's error tag")
+    by_speaker: dict[str, Scores] = Field(default_factory=dict, description="per speaker the manifests name")
+    tuned_on: list[str] = Field(
+        default_factory=list, description="speakers the tuned constants were chosen on (the tuning fold)"
+    )
+    held_out: Scores | None = Field(
+        None,
+        description="figures over the Telugu rows of speakers outside tuned_on: the fold no constant was chosen on",
+    )
     by_text: dict[str, Scores] = Field(
         default_factory=dict, description="`text-given` (rows with a text_file) and `heard` rows, when any row has one"
     )
@@ -143,6 +152,7 @@ def _base(entry: ManifestEntry) -> dict:
         duration=row.duration,
         lang=row.lang,
         tags=list(row.tags),
+        speaker=row.speaker or "",
         reference=row.text,
     )
 
@@ -237,9 +247,15 @@ def build_run(
     settings: dict | None = None,
     label: str = "",
     seconds: float = 0.0,
+    tuned_on: Sequence[str] = (),
 ) -> EvalRun:
-    """Put rows and problems together into one run with all its figures."""
+    """Put rows and problems together into one run with all its figures.
+
+    With ``tuned_on`` (the speakers constants were chosen on), ``held_out`` scores the
+    Telugu rows of every other named speaker: the figure a new voice can expect.
+    """
     fingerprint = evalset_fingerprint(rows)
+    unseen = [r for r in rows if r.speaker and r.speaker not in tuned_on and r.lang == "te"]
     return EvalRun(
         **summarize(rows).model_dump(),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -254,6 +270,9 @@ def build_run(
         seconds=round(seconds, 1),
         by_lang=grouped(rows, lambda r: [r.lang]),
         by_category=grouped(rows, lambda r: r.tags),
+        by_speaker=grouped(rows, lambda r: [r.speaker] if r.speaker else []),
+        tuned_on=sorted(tuned_on),
+        held_out=summarize(unseen) if tuned_on and unseen else None,
         by_text=grouped(rows, lambda r: ["text-given" if r.text_given else "heard"])
         if any(r.text_given for r in rows)
         else {},

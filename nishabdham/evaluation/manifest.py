@@ -47,6 +47,9 @@ class ManifestRow(BaseModel):
     tags: list[str] = Field(default_factory=list, description="Reviewer's error categories, from ERROR_TAGS.")
     reviewer: str | None = None
     job: str | None = None
+    speaker: str | None = Field(
+        None, description="Who speaks: rows are grouped per speaker, and tuning folds are whole speakers."
+    )
     reference_srt: str | None = Field(
         None,
         description="Reference subtitles of the recording (recording time), relative to the manifest's folder; scores cue timing.",

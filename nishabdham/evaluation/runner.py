@@ -50,6 +50,7 @@ def evaluate(
     *,
     label: str = "",
     on_row: Callable[[RowScore], None] | None = None,
+    tuned_on: Sequence[str] = (),
 ) -> EvalRun:
     """Read the manifests, transcribe and score every usable row, and build the run."""
     started = time.perf_counter()
@@ -64,6 +65,7 @@ def evaluate(
         settings=options.output_settings(),
         label=label,
         seconds=time.perf_counter() - started,
+        tuned_on=tuned_on,
     )
 
 

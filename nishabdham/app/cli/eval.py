@@ -98,7 +98,8 @@ def evaluate(args: argparse.Namespace) -> int:
         check_writable(Path(out).resolve().parent)
     pipeline = Pipeline(settings.pipeline_options())
     manifests = list(args.manifests) + _dev_manifests(args.dev, settings.data_dir / "eval" / "dev")
-    result = run_evaluation(manifests, pipeline, label=args.label, on_row=_row_progress())
+    tuned_on = _tuning_speakers() if args.dev is not None else ()
+    result = run_evaluation(manifests, pipeline, label=args.label, on_row=_row_progress(), tuned_on=tuned_on)
     for problem in result.problems:
         warn(problem)
     print(format_table(result))
@@ -115,6 +116,12 @@ def _dev_manifests(dev: str | None, work: Path) -> list[Path]:
     if dev is None:
         return []
     return dev_manifests(Path(dev) if dev else default_dev_data(), work)
+
+
+def _tuning_speakers() -> tuple[str, ...]:
+    from nishabdham.evaluation.devset import TUNING_SPEAKERS
+
+    return TUNING_SPEAKERS
 
 
 def _row_progress():
@@ -184,6 +191,9 @@ def format_table(result) -> str:
     )
     groups = [("all", result)] + [(f"lang {k}", v) for k, v in result.by_lang.items()]
     groups += [(f"tag {k}", v) for k, v in result.by_category.items()]
+    groups += [(f"speaker {k}", v) for k, v in result.by_speaker.items()]
+    if result.held_out is not None:
+        groups.append(("held-out fold", result.held_out))
     groups += [(k, v) for k, v in result.by_text.items()]
     lines = [f"{'group':<20}" + "".join(f"{label:>10}" for _, label in columns)]
     for name, scores in groups:
@@ -191,6 +201,10 @@ def format_table(result) -> str:
     lines.append(
         f"{result.n} rows scored, {result.failed} failed, {len(result.problems)} problems, {result.seconds:g} s"
     )
+    if result.held_out is not None:
+        lines.append(
+            f"held-out fold: the Telugu rows of speakers no constant was tuned on (tuned on {', '.join(result.tuned_on)})"
+        )
     return "\n".join(lines)
 
 

@@ -28,6 +28,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from nishabdham.pipeline.codeswitch.lexicon import install_lexicon
+    from nishabdham.pipeline.codeswitch.lm import install_lm
     from nishabdham.pipeline.model import install_bundled_model, models_dir
 
     settings = settings_from(args)
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"bundled model verified: {path}")
     lexicon = install_lexicon(models_dir(options), force=args.force)
     print(f"Telugu word list ready: {lexicon}")
+    print(f"Telugu word model ready: {install_lm(models_dir(options), force=args.force)}")
     if args.diarization:
         from nishabdham.pipeline.speakers.campplus import install_speaker_models
 

@@ -11,17 +11,26 @@ list is built once into the models directory by ``nishabdham setup``):
 * ``telugu-stopwords`` (PyPI, MIT) — about 400 function words (pronouns,
   postpositions, auxiliaries): the most frequent words of the language.
 
+* the Common Voice Telugu sentence collection (CC0-1.0, bundled; see
+  :mod:`~nishabdham.pipeline.codeswitch.lm`): its 33 k word types join the list
+  (classical verse has many forms the lists lack).
+
 The big lists have no frequencies, so the character model is trained on word
 types: it knows which spellings look Telugu (``ండ`` rather than ``న్డ``), not
-which words are common; the function words are the one frequency signal.
+which words are common; word frequencies come from the word model
+(:mod:`~nishabdham.pipeline.codeswitch.lm`).
+
+The lexicon is stored as plain gzipped JSON (words, flags, skeleton index and the
+character model's counts), never as a pickle: it loads without running code from
+the file and reads the same in any version of the project.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import math
-import pickle
 import shutil
 import subprocess
 import tempfile
@@ -31,17 +40,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nishabdham.errors import DependencyError
-from nishabdham.files import atomic_write, atomic_write_bytes
+from nishabdham.errors import DependencyError, InputError
+from nishabdham.files import atomic_write_bytes
 from nishabdham.pipeline.telugu import from_iso, is_telugu_word, skeleton, to_iso_many, units
 
 log = logging.getLogger(__name__)
 
 HUNSPELL_DIC = Path("/usr/share/hunspell/te_IN.dic")
 TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata/tel.traineddata")
-LEXICON_DIRNAME = "telugu-lexicon-v4"
+LEXICON_DIRNAME = "telugu-lexicon-v5"
+LEXICON_FORMAT = "nishabdham-telugu-lexicon/5"
 ORDER = 4
 _BOS, _EOS = "\x02", "\x03"
+_SEP = "\x1f"
 
 
 # --------------------------------------------------------------------------- building the word list
@@ -137,13 +148,26 @@ class CharModel:
             ctx = (*ctx[1:], unit)
         return total
 
-    def __getstate__(self):
-        return {"order": self.order, "table": self.table, "vocab": self.vocab}
+    def to_json(self) -> dict:
+        """The counts as plain data (contexts joined with U+001F)."""
+        return {
+            "order": self.order,
+            "vocab": sorted(self.vocab),
+            "table": {_SEP.join(ctx): nexts for ctx, (nexts, _, _) in self.table.items()},
+        }
 
-    def __setstate__(self, state):
-        self.order, self.table, self.vocab = state["order"], state["table"], state["vocab"]
-        self._uniform = 1.0 / max(len(self.vocab), 1)
-        self.prob = lru_cache(maxsize=1 << 18)(self._prob)
+    @classmethod
+    def from_json(cls, data: dict) -> CharModel:
+        model = cls(int(data["order"]))
+        del model.counts
+        model.vocab = set(data["vocab"])
+        model.table = {}
+        for key, nexts in data["table"].items():
+            ctx = tuple(key.split(_SEP)) if key else ()
+            model.table[ctx] = (nexts, sum(nexts.values()), len(nexts))
+        model._uniform = 1.0 / max(len(model.vocab), 1)
+        model.prob = lru_cache(maxsize=1 << 18)(model._prob)
+        return model
 
 
 # --------------------------------------------------------------------------- the lexicon
@@ -186,9 +210,12 @@ class Lexicon:
         return sorted(found, key=lambda x: x[1])
 
 
-def build_lexicon(wordlist: Path) -> Lexicon:
+def build_lexicon(wordlist: Path, corpus_words: list[str] = ()) -> Lexicon:
+    """The lexicon of the word list, plus the corpus's words the list lacks (flag ``c``)."""
     with gzip.open(wordlist, "rt", encoding="utf-8") as handle:
         rows = [line.rstrip("\n").split("\t") for line in handle if line.strip()]
+    listed = {r[0] for r in rows}
+    rows += [[w, "c"] for w in sorted(set(corpus_words) - listed)]
     words = [r[0] for r in rows]
     isos = to_iso_many(words)
     back = _from_iso_many(isos)
@@ -226,17 +253,53 @@ def _from_iso_many(isos: list[str]) -> list[str]:
 
 
 def lexicon_path(models_dir: Path) -> Path:
-    return models_dir / LEXICON_DIRNAME / "lexicon.pickle"
+    return models_dir / LEXICON_DIRNAME / "lexicon.json.gz"
+
+
+def lexicon_to_json(lexicon: Lexicon) -> dict:
+    """The lexicon as plain data (what :func:`lexicon_from_json` reads back)."""
+    return {
+        "format": LEXICON_FORMAT,
+        "words": lexicon.iso_to_word,
+        "curated": sorted(lexicon.curated),
+        "in_both": sorted(lexicon.in_both),
+        "function_words": sorted(lexicon.function_words),
+        "by_skeleton": lexicon.by_skeleton,
+        "char_model": lexicon.model.to_json(),
+    }
+
+
+def lexicon_from_json(data: dict, path: Path | str = "") -> Lexicon:
+    if not isinstance(data, dict) or data.get("format") != LEXICON_FORMAT:
+        raise InputError(f"not a {LEXICON_FORMAT} file; run `nishabdham setup --force`", path=path or None)
+    by_skeleton = data["by_skeleton"]
+    buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for key in by_skeleton:
+        if key:
+            buckets[(key[0], len(key))].append(key)
+    return Lexicon(
+        data["words"],
+        set(data["curated"]),
+        set(data["in_both"]),
+        set(data["function_words"]),
+        by_skeleton,
+        dict(buckets),
+        CharModel.from_json(data["char_model"]),
+    )
 
 
 def install_lexicon(models_dir: Path, force: bool = False) -> Path:
-    """Build the word list and the pickled lexicon in ``models_dir`` (idempotent)."""
+    """Build the word list and the lexicon (gzipped JSON) in ``models_dir`` (idempotent)."""
+    from nishabdham.pipeline.codeswitch.lm import corpus_sentences
+
     target = lexicon_path(models_dir)
     if target.is_file() and not force:
         return target
     wordlist = build_wordlist(models_dir)
-    lexicon = build_lexicon(wordlist)
-    atomic_write(target, lambda handle: pickle.dump(lexicon, handle, protocol=pickle.HIGHEST_PROTOCOL), binary=True)
+    corpus_words = sorted({w for words in corpus_sentences() for w in words})
+    lexicon = build_lexicon(wordlist, corpus_words)
+    text = json.dumps(lexicon_to_json(lexicon), ensure_ascii=False, separators=(",", ":"))
+    atomic_write_bytes(target, gzip.compress(text.encode("utf-8"), compresslevel=5))
     return target
 
 
@@ -244,5 +307,11 @@ def install_lexicon(models_dir: Path, force: bool = False) -> Path:
 def load_lexicon(models_dir: str) -> Lexicon:
     """The lexicon of ``models_dir``, built on first use and loaded once per process."""
     path = install_lexicon(Path(models_dir))
-    with path.open("rb") as handle:
-        return pickle.load(handle)
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, EOFError, ValueError) as exc:
+        raise InputError(
+            f"the Telugu lexicon cannot be read ({exc}); run `nishabdham setup --force`", path=path
+        ) from exc
+    return lexicon_from_json(data, path)

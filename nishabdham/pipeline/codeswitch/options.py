@@ -26,6 +26,8 @@ class CodeSwitchOptions:
     """Turn romanized Telugu into Telugu script."""
     snap_to_words: bool = True
     """Let restoration choose real Telugu words from the word list (off: spell unit by unit only)."""
+    word_model: bool = True
+    """Weigh candidate Telugu words by the corpus word model (off: the word list's prior alone)."""
     rejoin_words: bool = True
     """Merge romanized fragments into one real word, or split a run-together token into two."""
     glossary: bool = True

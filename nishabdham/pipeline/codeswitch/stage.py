@@ -20,6 +20,7 @@ from nishabdham.pipeline.codeswitch import english
 from nishabdham.pipeline.codeswitch.glossary import Glossary, load_glossary, starter_path
 from nishabdham.pipeline.codeswitch.hallucination import guard
 from nishabdham.pipeline.codeswitch.lexicon import Lexicon, load_lexicon
+from nishabdham.pipeline.codeswitch.lm import load_lm
 from nishabdham.pipeline.codeswitch.options import CodeSwitchOptions
 from nishabdham.pipeline.codeswitch.planner import (
     GuardedRedecoder,
@@ -61,8 +62,10 @@ class CodeSwitcher:
         if self._restorer is None:
             from nishabdham.pipeline.model import default_models_dir
 
-            self.lexicon = load_lexicon(self.models_dir or str(default_models_dir()))
-            self._restorer = Restorer(self.lexicon, snap=self.options.snap_to_words)
+            folder = self.models_dir or str(default_models_dir())
+            self.lexicon = load_lexicon(folder)
+            lm = load_lm(folder) if self.options.word_model else None
+            self._restorer = Restorer(self.lexicon, snap=self.options.snap_to_words, lm=lm)
         return self._restorer
 
     @property
