@@ -186,9 +186,11 @@ class CodeSwitcher:
             return converted
         p_english = decoder.english_probability(whole)
         if is_english_voice(whole.words, p_english, self.options):
-            if confident_english(whole.words, self.options.english_confidence):
-                return converted
-            return self._plain_english(whole, converted, decoder)
+            out = []
+            for original, done in run.groups:
+                sure = confident_english([w for s in original for w in s.words], self.options.english_confidence)
+                out.extend(done if sure else self._plain_english(joined(original), done, decoder))
+            return out
         retried = [c for c in (self.repair.convert(s, language) for s in decoder.romanize(whole)) if c.words]
         if retried and telugu_share(retried) > telugu_share([s for s in converted if covering(retried, s)]):
             log.info("re-decoded a translated line at %d ms (p(en)=%.3f): %r", whole.start_ms, p_english, whole.text)
@@ -202,8 +204,8 @@ class CodeSwitcher:
         return converted
 
     def _plain_english(self, whole: Segment, converted: list[Segment], decoder: Redecoder) -> list[Segment]:
-        """English the pivot wrote unsure (``america`` for "Americans"): decoded as plain English,
-        kept where it is at least as sure of its words."""
+        """A stretch of English the pivot wrote unsure (``america`` for "Americans"): decoded as
+        plain English, kept where it is at least as sure of its words."""
         retried = [label(s, "en") for s in decoder.english(whole) if s.words]
         if retried and _mean_probability(retried) >= _mean_probability(converted) - 0.05:
             return merge_redecoded(converted, retried)
