@@ -194,6 +194,8 @@ class CodeSwitcher:
         retried = [c for c in (self.repair.convert(s, language) for s in decoder.romanize(whole)) if c.words]
         if retried and telugu_share(retried) > telugu_share([s for s in converted if covering(retried, s)]):
             log.info("re-decoded a translated line at %d ms (p(en)=%.3f): %r", whole.start_ms, p_english, whole.text)
+            for rest in [s for s in converted if not covering(retried, s)]:  # the re-decode stopped short
+                retried += [c for c in (self.repair.convert(s, language) for s in decoder.romanize(rest)) if c.words]
             return merge_redecoded(converted, retried)
         log.warning(
             "line at %d ms may be a translation (p(en)=%.3f) and its re-decode did no better: kept %r",
