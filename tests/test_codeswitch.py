@@ -87,8 +87,8 @@ def test_foreign_script_segments_are_decoded_again(stage):
         def pivot(self, segment):
             return [seg("vaana vinipinchindi", segment.start_ms, strategy="native+pivot")]
 
-        def sounds_english(self, segment):
-            return True
+        def english_probability(self, segment):
+            return 0.95
 
         def romanize(self, segment):
             raise AssertionError("not expected")
@@ -102,8 +102,8 @@ def test_translated_lines_are_decoded_again_when_the_voice_is_not_english(stage)
         def pivot(self, segment):
             raise AssertionError("not expected")
 
-        def sounds_english(self, segment):
-            return False
+        def english_probability(self, segment):
+            return 0.01
 
         def romanize(self, segment):
             return [seg("maa kalanu gurtinchi", segment.start_ms, strategy="pivot+romanize")]
@@ -119,8 +119,8 @@ def test_a_loop_in_a_re_decode_is_removed_and_logged(stage):
         def pivot(self, segment):
             raise AssertionError("not expected")
 
-        def sounds_english(self, segment):
-            return False
+        def english_probability(self, segment):
+            return 0.01
 
         def romanize(self, segment):  # greedy, no fallback: the decode ran into a loop at the end
             good = seg("maa kalanu gurtinchi", segment.start_ms, strategy="pivot+romanize")
@@ -175,9 +175,9 @@ def test_a_stretch_of_speech_is_checked_and_decoded_again_once(stage):
         def pivot(self, segment):
             raise AssertionError("not expected")
 
-        def sounds_english(self, segment):
+        def english_probability(self, segment):
             calls.append(("check", segment.start_ms, segment.end_ms))
-            return False
+            return 0.01
 
         def romanize(self, segment):
             calls.append(("romanize", segment.start_ms, segment.end_ms))
@@ -186,23 +186,107 @@ def test_a_stretch_of_speech_is_checked_and_decoded_again_once(stage):
     region = [SpeechRegion(0, 10_000)]
     first, second = seg("thank you very much", 0, probability=0.4), seg("it was a great evening", 2000, probability=0.4)
     out, _ = stage.process([first, second], region, "auto", Decoder())
-    assert calls == [("check", 0, 4000), ("romanize", 0, 4000)]
+    # one check and one re-decode for the stretch; the part the re-decode stopped short of
+    # (its words end at 1600 ms) is decoded again on its own rather than kept as a translation
+    assert calls == [("check", 0, 4000), ("romanize", 0, 4000), ("romanize", 2000, 4000)]
     assert " ".join(s.text for s in out).startswith("మా")
 
 
-def test_confident_english_is_not_sent_to_the_language_detector(stage):
-    class Decoder:
-        def pivot(self, segment):
-            raise AssertionError("not expected")
+class FakeDecoder:
+    """A recogniser whose answers are given; every call is recorded."""
 
-        def sounds_english(self, segment):
-            raise AssertionError("confident English needs no check")
+    def __init__(self, p_english=0.01, romanized=None, english=None, rescued=None):
+        self.p_english, self.romanized, self.english_text, self.rescued = p_english, romanized, english, rescued or {}
+        self.calls = []
 
-        def romanize(self, segment):
-            raise AssertionError("not expected")
+    def pivot(self, segment):
+        raise AssertionError("not expected")
+
+    def english_probability(self, segment):
+        self.calls.append("check")
+        return self.p_english
+
+    def romanize(self, segment):
+        self.calls.append("romanize")
+        return (
+            [seg(self.romanized, segment.start_ms, strategy="pivot+romanize", probability=0.6)]
+            if self.romanized
+            else []
+        )
+
+    def english(self, segment):
+        self.calls.append("english")
+        return [seg(self.english_text, segment.start_ms, strategy="pivot+english", probability=0.95)]
+
+    def rescue(self, segment, strategy):
+        self.calls.append(("rescue", strategy, segment.start_ms, segment.end_ms))
+        text = self.rescued.get(strategy)
+        return [seg(text, segment.start_ms + 100, strategy=f"rescue+{strategy}")] if text else []
+
+
+def sure(text, start=0):
+    return seg(text, start, probability=0.95)
+
+
+def test_a_sure_translation_of_telugu_is_caught_by_the_language_detector(stage):
+    """The unseen-speaker case: fluent English Whisper was sure of, over Telugu speech."""
+    decoder = FakeDecoder(p_english=0.02, romanized="ivi mana puttuka yokka nimishaalu")
+    out, _ = stage.process([sure("these are the minutes of our origin")], SPEECH, "auto", decoder)
+    assert decoder.calls == ["check", "romanize"]
+    assert script_share(out[0].text, "Telugu") >= 0.9 and "romanize" in out[0].strategy
+
+
+def test_english_the_detector_hears_is_never_romanized_and_unsure_english_is_decoded_as_english(stage):
+    decoder = FakeDecoder(p_english=0.95, english="And so my fellow Americans ask not what")
+    unsure = seg("and so my fellow america ask not what", probability=0.7)
+    out, _ = stage.process([unsure], SPEECH, "auto", decoder)
+    assert decoder.calls == ["check", "english"]
+    assert out[0].text == "And so my fellow Americans ask not what" and "romanize" not in out[0].strategy
+    decoder = FakeDecoder(p_english=0.95)
+    out, _ = stage.process([sure("ask not what your country can do")], SPEECH, "auto", decoder)
+    assert decoder.calls == ["check"] and out[0].text == "Ask not what your country can do"
+
+
+def test_a_shorter_re_decode_keeps_the_speech_it_left_out(stage):
+    """The evening sample: the romanizing re-decode of a run stopped before its last line."""
+    decoder = FakeDecoder(p_english=0.01, romanized="maa kalanu gurtinchi vaallu")
+    regions = [SpeechRegion(0, 2000), SpeechRegion(3000, 6000)]
+    first, last = seg("thank you very much", 0, probability=0.4), seg("medialu vanta paadu chundu", 3200)
+    out, removed = stage.process(
+        [first, seg("it was great", 1600, 100, probability=0.4), last], regions, "auto", decoder
+    )
+    texts = " ".join(s.text for s in out)
+    assert texts.startswith("మా") and "వంత" in texts and not removed
+
+
+def test_coverage_pass_decodes_speech_without_words_again_then_records_what_stays_lost(stage):
+    regions = [SpeechRegion(0, 2000), SpeechRegion(3000, 5500), SpeechRegion(7000, 9000), SpeechRegion(9500, 9900)]
+    segments = [seg("neeru pravahinchindi", 100)]  # regions 2 and 3 got no words; region 4 is under 1 s
+    decoder = FakeDecoder(rescued={"native": "నీరు వచ్చింది"})
+    decoder.rescue = lambda segment, strategy, inner=decoder.rescue: (
+        inner(segment, strategy) if segment.start_ms == 3000 else []
+    )
+    out, removed = stage.process(segments, regions, "auto", decoder)
+    assert ("rescue", "pivot", 3000, 5500) in decoder.calls and ("rescue", "native", 3000, 5500) in decoder.calls
+    assert any(s.strategy.startswith("rescue+native") and "వచ్చింది" in s.text for s in out)
+    assert [(r.start_ms, r.end_ms, r.text) for r in removed] == [(7000, 9000, "")]
+    assert removed[0].reason.startswith("speech with no words") and "2.0 s" in removed[0].reason
+    # the property: every region over 1 s is covered by a word or by a removal
+    for r in regions[:3]:
+        words = [w for s in out for w in s.words if w.start_ms < r.end_ms and w.end_ms > r.start_ms]
+        assert words or any(x.start_ms < r.end_ms and x.end_ms > r.start_ms for x in removed)
+
+
+def test_without_a_recogniser_lost_speech_is_still_recorded(stage):
+    out, removed = stage.process([seg("neeru", 100)], [SpeechRegion(0, 900), SpeechRegion(2000, 4000)], "auto")
+    assert [(r.start_ms, r.end_ms) for r in removed] == [(2000, 4000)] and "no re-decode" in removed[0].reason
+
+
+def test_proper_nouns_are_capitalised_inside_a_sentence():
+    from nishabdham.pipeline.codeswitch.english import sentence_case
 
     words = tuple(
-        Word(i * 400, (i + 1) * 400, t, 0.95) for i, t in enumerate("ask not what your country can do".split())
+        Word(i * 300, (i + 1) * 300, t, lang="en") for i, t in enumerate("and so my fellow americans, may".split())
     )
-    out, _ = stage.process([Segment(0, 2800, "ask not what your country can do", words)], SPEECH, "auto", Decoder())
-    assert out[0].text == "Ask not what your country can do"
+    out = sentence_case([Segment(0, 1800, "", words)])
+    assert [w.text for w in out[0].words] == ["And", "so", "my", "fellow", "Americans,", "may"]

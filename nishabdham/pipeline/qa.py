@@ -129,8 +129,13 @@ def script_issues(segments: Sequence[Segment], language: str, options: QaOptions
 
 
 def removal_issues(transcript: Transcript) -> list[QaIssue]:
+    """Removed text (medium), and speech that got no words at all (high: listen and type it)."""
     return [
-        QaIssue("removed", MEDIUM, r.start_ms, r.end_ms, r.text, f"removed as {r.reason}: check it was not really said")
+        QaIssue("removed", HIGH, r.start_ms, r.end_ms, r.text, f"{r.reason}: no subtitle covers this speech")
+        if not r.text
+        else QaIssue(
+            "removed", MEDIUM, r.start_ms, r.end_ms, r.text, f"removed as {r.reason}: check it was not really said"
+        )
         for r in transcript.removed
     ]
 

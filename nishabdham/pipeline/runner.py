@@ -15,6 +15,7 @@ from pathlib import Path
 from nishabdham.pipeline.align import text_cues
 from nishabdham.pipeline.audio import Audio, NormalizeOptions, load_audio, with_speech
 from nishabdham.pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
+from nishabdham.pipeline.codeswitch.stage import LOST
 from nishabdham.pipeline.diarize import DiarizeOptions, finish_cues
 from nishabdham.pipeline.model import LoadedModel, ModelOptions, load_model
 from nishabdham.pipeline.progress import JobProgress, Progress, null_progress, step_weights
@@ -178,6 +179,11 @@ class Pipeline:
 
     def _transcript(self, path, audio, decoding, segments, cues, removed, timings) -> Transcript:
         warnings = list(audio.warnings)
+        warnings += [
+            f"{r.reason} at {r.start_ms / 1000:.1f}-{r.end_ms / 1000:.1f} s"
+            for r in removed
+            if r.reason.startswith(LOST)
+        ]
         if not cues:
             why = "the recording is silent" if audio.report.input_loudness_lufs is None else "no speech detected"
             warnings.append(f"no speech found ({why}): the subtitles are empty")
@@ -225,9 +231,12 @@ class _Redecoder:
             return [Window.span(max(0, start), min(self.audio.duration_ms, end))]
         return plan_windows(inside, self.pipeline.options.transcribe.vad)
 
-    def _decode(self, segment: Segment, request: DecodeRequest) -> list[Segment]:
+    def _decode(
+        self, segment: Segment, request: DecodeRequest, options: TranscribeOptions | None = None
+    ) -> list[Segment]:
         p = self.pipeline
-        return decode_windows(p.model, self.audio, [(w, request) for w in self._windows(segment)], p.options.transcribe)
+        options = options or p.options.transcribe
+        return decode_windows(p.model, self.audio, [(w, request) for w in self._windows(segment)], options)
 
     def pivot(self, segment: Segment) -> list[Segment]:
         prompt = self.pipeline.codeswitch.options.prompt
@@ -241,10 +250,39 @@ class _Redecoder:
         )
         return self._decode(segment, request)
 
-    def sounds_english(self, segment: Segment) -> bool:
+    def english_probability(self, segment: Segment) -> float:
         window = self._windows(segment)[0]
         probabilities = detect_languages(self.pipeline.model, window_audio(self.audio, window))
-        return probabilities.get("en", 0.0) >= self.pipeline.codeswitch.options.english_check
+        return float(probabilities.get("en", 0.0))
+
+    def english(self, segment: Segment) -> list[Segment]:
+        request = DecodeRequest(
+            "en", strategy="pivot+english", temperatures=(0.0,), beam_size=1, tokens_per_second=_REDECODE_TOKENS_PER_S
+        )
+        return self._decode(segment, request)
+
+    def rescue(self, segment: Segment, strategy: str) -> list[Segment]:
+        """One region decoded alone with no cut-off: Whisper's no-speech and silence-skipping
+        checks are what left it without words in the first place."""
+        if strategy == "pivot":
+            language, prompt = "en", self.pipeline.codeswitch.options.prompt
+        else:
+            language, prompt = "te", ""
+        request = DecodeRequest(
+            language,
+            prompt,
+            strategy=f"rescue+{strategy}",
+            temperatures=(0.0, 0.4),
+            beam_size=1,
+            tokens_per_second=_REDECODE_TOKENS_PER_S,
+        )
+        options = replace(
+            self.pipeline.options.transcribe,
+            no_speech_threshold=None,
+            log_prob_threshold=None,
+            hallucination_silence_threshold=None,
+        )
+        return self._decode(segment, request, options)
 
     def romanize(self, segment: Segment) -> list[Segment]:
         prompt = self.pipeline.codeswitch.options.prompt

@@ -155,6 +155,19 @@ def loanword_for(iso: str, min_units: int = 4, min_zipf: float = 3.5) -> str | N
 
 _SENTENCE_END = ".?!"
 _PRONOUN_I = {"i", "i'm", "i'll", "i've", "i'd"}
+#: English words always capitalised (the pivot writes them lower-case): peoples, places, languages,
+#: days, months, and names likely in readings of Telugu poetry. Curated: no word here is also a
+#: common lower-case English word (not "may", "march", "august", "will", "rose").
+PROPER_NOUNS = frozenset(
+    """america american americans india indian indians indias telugu tamil kannada hindi sanskrit urdu english
+    britain british england europe european africa african asia asian china chinese japan japanese russia russian
+    france french germany german pakistan bangladesh nepal sri lanka hyderabad andhra telangana pradesh delhi chennai
+    madras bombay mumbai bangalore bengaluru kolkata calcutta vijayawada visakhapatnam warangal tirupati amaravati
+    godavari krishna ganges ganga himalaya himalayas kennedy gandhi nehru shakespeare god christ jesus christian
+    christians muslim muslims hindu hindus buddha buddhist ramayana mahabharata bhagavatam vedas veda
+    monday tuesday wednesday thursday friday saturday sunday january february april june july september october
+    november december christmas diwali sankranti ugadi""".split()
+)
 
 
 def sentence_case(segments: list, pause_ms: int = 2000) -> list:
@@ -163,7 +176,9 @@ def sentence_case(segments: list, pause_ms: int = 2000) -> list:
     The pivot decode writes English in lower case (its prompt is lower-case romanized
     Telugu, and a capitalized prompt costs Telugu accuracy), so casing is restored here:
     a sentence starts the recording, follows ``. ? !``, or follows a pause of ``pause_ms``.
-    Telugu has no case; proper nouns inside a sentence are left as Whisper wrote them.
+    Proper nouns of :data:`PROPER_NOUNS` are capitalised anywhere ("my fellow americans" ->
+    "my fellow Americans"); other words inside a sentence are left as Whisper wrote them.
+    Telugu has no case.
     """
     from dataclasses import replace
 
@@ -178,7 +193,7 @@ def sentence_case(segments: list, pause_ms: int = 2000) -> list:
                 core = english_key(text)
                 if core in _PRONOUN_I:
                     text = text.replace(core[0], "I", 1) if core[0] == "i" else text
-                elif starts:
+                elif starts or core.removesuffix("'s") in PROPER_NOUNS:
                     text = _capitalize(text)
             if text != word.text:
                 word = replace(word, text=text, source=word.source or word.text)

@@ -39,11 +39,18 @@ class Redecoder(Protocol):
     def pivot(self, segment: Segment) -> list[Segment]:
         """Decode the segment's audio again with the pivot (English + romanized prompt)."""
 
-    def sounds_english(self, segment: Segment) -> bool:
-        """Whether Whisper's language detector hears English in the segment's audio."""
+    def english_probability(self, segment: Segment) -> float:
+        """Whisper's language detector's probability of English for the segment's audio."""
 
     def romanize(self, segment: Segment) -> list[Segment]:
         """Decode the segment's audio as Telugu, allowing Latin letters only."""
+
+    def english(self, segment: Segment) -> list[Segment]:
+        """Decode the segment's audio as plain English (no romanized prompt)."""
+
+    def rescue(self, segment: Segment, strategy: str) -> list[Segment]:
+        """Decode the segment's audio on its own, with no silence or confidence cut-off
+        (``strategy`` ``pivot`` or ``native``): speech that got no words in the first pass."""
 
 
 def strategy_for(options: CodeSwitchOptions, model_name: str, language: str) -> str:
@@ -97,8 +104,14 @@ class GuardedRedecoder:
     def pivot(self, segment: Segment) -> list[Segment]:
         return self._guarded(self.inner.pivot(segment))
 
-    def sounds_english(self, segment: Segment) -> bool:
-        return self.inner.sounds_english(segment)
+    def english_probability(self, segment: Segment) -> float:
+        return self.inner.english_probability(segment)
+
+    def english(self, segment: Segment) -> list[Segment]:
+        return self._guarded(self.inner.english(segment))
+
+    def rescue(self, segment: Segment, strategy: str) -> list[Segment]:
+        return self._guarded(self.inner.rescue(segment, strategy))
 
     @property
     def workers(self) -> int:
@@ -119,6 +132,29 @@ def confident_english(words: Sequence[Word], threshold: float) -> bool:
     mean = sum(w.probability for w in words) / len(words)
     unsure = sum(w.probability < 0.5 for w in words) / len(words)
     return mean >= threshold and unsure <= 0.1
+
+
+def is_english_voice(words: Sequence[Word], p_english: float, options: CodeSwitchOptions) -> bool:
+    """Whether English-looking text was English speech, from the detector's view of the audio.
+
+    The words alone cannot tell: a fluent translation of Telugu can come out as sure as real
+    English. The language detector's probability of English decides; sure words lower the bar.
+    """
+    if p_english >= options.english_check:
+        return True
+    return p_english >= options.english_check_confident and confident_english(words, options.english_confidence)
+
+
+def covering(segments: Sequence[Segment], span: Segment) -> bool:
+    """Whether some word of ``segments`` overlaps ``span`` in time."""
+    return any(w.start_ms < span.end_ms and w.end_ms > span.start_ms for s in segments for w in s.words)
+
+
+def merge_redecoded(old: Sequence[Segment], new: Sequence[Segment]) -> list[Segment]:
+    """``new`` where it has words, ``old`` segments no word of ``new`` overlaps: a re-decode that
+    came back shorter than the speech it was given never takes the rest with it."""
+    kept = [s for s in old if not covering(new, s)]
+    return sorted([*new, *kept], key=lambda s: (s.start_ms, s.end_ms))
 
 
 def looks_english(segment: Segment) -> bool:

@@ -7,8 +7,12 @@ The stage works on the recogniser's segments, stretch of speech by stretch of sp
 2. a stretch written in a foreign script is decoded again with the pivot
    (:mod:`~nishabdham.pipeline.codeswitch.planner`, which also decides how windows are decoded);
 3. each word is put in its right script and spelling (:mod:`~nishabdham.pipeline.codeswitch.repair`);
-4. English-looking speech is checked with Whisper's language detector: a translation of Telugu
-   is decoded again, romanizing, and repaired in turn.
+4. English-looking speech is checked with Whisper's language detector on its audio: a
+   translation of Telugu is decoded again, romanizing, and repaired in turn; English the pivot
+   wrote unsure of itself is decoded again as plain English;
+5. no speech is lost silently: a speech region longer than ``min_covered_ms`` that still has no
+   word is decoded again on its own (pivot, then native, no silence cut-off), and if that
+   yields nothing it is recorded in ``removed`` (reason starting with :data:`LOST`) and logged.
 """
 
 from __future__ import annotations
@@ -28,22 +32,28 @@ from nishabdham.pipeline.codeswitch.planner import (
     Run,
     by_region,
     confident_english,
+    covering,
     decode_planner,
     english_runs,
     foreign,
+    is_english_voice,
     joined,
     looks_english,
+    merge_redecoded,
     parallel_map,
     strategy_for,
     telugu_share,
 )
 from nishabdham.pipeline.codeswitch.repair import WordRepair, label
 from nishabdham.pipeline.codeswitch.restore import Restorer
-from nishabdham.pipeline.transcribe import DecodeRequest, Planner
+from nishabdham.pipeline.transcribe import DecodeRequest, Planner, uncovered
 from nishabdham.pipeline.vad import SpeechRegion
 from nishabdham.types import Removal, Segment
 
 log = logging.getLogger(__name__)
+
+#: How the reason of a removal for speech that got no words at all begins (the runner warns of it).
+LOST = "speech with no words"
 
 
 class CodeSwitcher:
@@ -113,8 +123,48 @@ class CodeSwitcher:
             runs,
             workers,
         )
-        out = [segment for segments in checked for segment in segments]
-        return english.sentence_case([s for s in out if s.words]), removed
+        out = [segment for segments in checked for segment in segments if segment.words]
+        out = self._cover(out, regions, removed, language, decoder)
+        return english.sentence_case(out), removed
+
+    def _cover(
+        self,
+        segments: list[Segment],
+        regions: Sequence[SpeechRegion],
+        removed: list[Removal],
+        language: str,
+        decoder: Redecoder | None,
+    ) -> list[Segment]:
+        """Every speech region over ``min_covered_ms`` ends covered by words or by a removal."""
+        if not self.options.min_covered_ms:
+            return segments
+        missing = [
+            r
+            for r in uncovered(list(regions), segments, self.options.min_covered_ms)
+            if not any(x.start_ms < r.end_ms and x.end_ms > r.start_ms for x in removed)
+        ]
+        found = parallel_map(lambda r: self._rescue(r, language, decoder), missing, getattr(decoder, "workers", 1))
+        for region, got in zip(missing, found):
+            if got:
+                log.info("speech at %d-%d ms had no words; decoded again on its own", region.start_ms, region.end_ms)
+                segments.extend(got)
+                continue
+            tried = "decoded again on its own (pivot, native), still nothing" if decoder else "no re-decode possible"
+            reason = f"{LOST}: {(region.end_ms - region.start_ms) / 1000:.1f} s of speech, {tried}"
+            removed.append(Removal(region.start_ms, region.end_ms, "", reason))
+            log.warning("%s at %d-%d ms", reason, region.start_ms, region.end_ms)
+        return sorted(segments, key=lambda s: (s.start_ms, s.end_ms))
+
+    def _rescue(self, region: SpeechRegion, language: str, decoder: Redecoder | None) -> list[Segment]:
+        if decoder is None:
+            return []
+        probe = Segment(region.start_ms, region.end_ms, "")
+        for strategy in ("pivot", "native"):
+            got = [s for s in decoder.rescue(probe, strategy) if s.words and not foreign(s)]
+            got = [c for c in (self.repair.convert(s, language) for s in got) if c.words]
+            if got:
+                return got
+        return []
 
     def _first_pass(
         self, group: list[Segment], language: str, decoder: Redecoder | None
@@ -128,17 +178,45 @@ class CodeSwitcher:
         return group, [self.repair.convert(s, language) for s in group]
 
     def _check_english(self, run: Run, language: str, decoder: Redecoder | None) -> list[Segment]:
-        """English-looking speech: keep it if the voice is English; if not, Whisper translated: romanize."""
+        """English-looking speech: English if the detector hears English in the audio (then,
+        written unsure, decoded again as plain English); if not, Whisper translated: romanize.
+
+        A re-decode replaces only the speech it has words for: what it left out stays as it was.
+        """
         converted = [s for _, done in run.groups for s in done]
         whole = joined([s for original, _ in run.groups for s in original])
-        if (
-            decoder is None
-            or confident_english(whole.words, self.options.english_confidence)
-            or decoder.sounds_english(whole)
-        ):
+        if decoder is None:
             return converted
-        retried = [self.repair.convert(s, language) for s in decoder.romanize(whole)]
-        if retried and telugu_share(retried) > telugu_share(converted):
-            log.info("re-decoded a translated line at %d ms: %r", whole.start_ms, whole.text)
-            return retried
+        p_english = decoder.english_probability(whole)
+        if is_english_voice(whole.words, p_english, self.options):
+            out = []
+            for original, done in run.groups:
+                sure = confident_english([w for s in original for w in s.words], self.options.english_confidence)
+                out.extend(done if sure else self._plain_english(joined(original), done, decoder))
+            return out
+        retried = [c for c in (self.repair.convert(s, language) for s in decoder.romanize(whole)) if c.words]
+        if retried and telugu_share(retried) > telugu_share([s for s in converted if covering(retried, s)]):
+            log.info("re-decoded a translated line at %d ms (p(en)=%.3f): %r", whole.start_ms, p_english, whole.text)
+            for rest in [s for s in converted if not covering(retried, s)]:  # the re-decode stopped short
+                retried += [c for c in (self.repair.convert(s, language) for s in decoder.romanize(rest)) if c.words]
+            return merge_redecoded(converted, retried)
+        log.warning(
+            "line at %d ms may be a translation (p(en)=%.3f) and its re-decode did no better: kept %r",
+            whole.start_ms,
+            p_english,
+            whole.text,
+        )
         return converted
+
+    def _plain_english(self, whole: Segment, converted: list[Segment], decoder: Redecoder) -> list[Segment]:
+        """A stretch of English the pivot wrote unsure (``america`` for "Americans"): decoded as
+        plain English, kept where it is at least as sure of its words."""
+        retried = [label(s, "en") for s in decoder.english(whole) if s.words]
+        if retried and _mean_probability(retried) >= _mean_probability(converted) - 0.05:
+            return merge_redecoded(converted, retried)
+        return converted
+
+
+def _mean_probability(segments: Sequence[Segment]) -> float:
+    words = [w for s in segments for w in s.words]
+    return sum(w.probability for w in words) / len(words) if words else 0.0
