@@ -7,7 +7,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXTRAS := queue,review,test,eval
+EXTRAS := queue,postgres,monitoring,review,test,eval
 # The diarization extra (pyannote.audio + torch, ~6 GB) lives in its own venv: .venv stays light,
 # and the default suite proves the project works without it. See README "Speakers, music and applause".
 DIAR_VENV  := .venv-diar
