@@ -372,8 +372,9 @@ class QueueHarness:
     def batch(self, *argv: str, timeout_s: float = 300) -> subprocess.CompletedProcess:
         return nishabdham("batch", *argv, env=self.env, timeout_s=timeout_s)
 
-    def logs(self) -> str:
-        return "\n".join(f"--- {w.log_path.name}\n{w.log()[-4000:]}" for w in self.workers)
+    def logs(self, tail: int | None = 4000) -> str:
+        """Every worker's log (the last ``tail`` characters of each; all with None)."""
+        return "\n".join(f"--- {w.log_path.name}\n{w.log()[-tail if tail else 0 :]}" for w in self.workers)
 
     def stop(self) -> None:
         for worker in self.workers:
