@@ -195,7 +195,19 @@ def run_with_faults(queue, store, postgres, witness: Worker, worker_a: Worker, f
         "witness_rss_mib_first": round(statistics.median(first), 1) if first else None,
         "witness_rss_mib_last": round(statistics.median(last), 1) if last else None,
         "witness_rss_mib_peak": round(max(rss for _, rss in memory), 1) if memory else None,
+        "witness_rss_mib_by_jobs_done": memory_curve(memory),
     }
+
+
+def memory_curve(memory: list[tuple[int, float]], buckets: int = 10) -> dict[str, float]:
+    """Median RSS of the witness per tenth of the jobs done (does it level off, or keep climbing?)."""
+    size = max(1, JOBS // buckets)
+    curve: dict[str, float] = {}
+    for start in range(0, JOBS, size):
+        samples = [rss for done, rss in memory if start <= done < start + size]
+        if samples:
+            curve[f"{start}-{min(JOBS, start + size) - 1}"] = round(statistics.median(samples), 1)
+    return curve
 
 
 def check_outcome(queue, store, sources, folder: Path, out: Path, figures: dict) -> dict:
