@@ -10,12 +10,17 @@ doc, next to the code that uses it.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import json
 import os
+import typing
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -37,6 +42,11 @@ from nishabdham.pipeline.transcribe import TranscribeOptions
 from nishabdham.pipeline.vad import VadOptions
 
 ENV_PREFIX = "NISHABDHAM_"
+#: ``NISHABDHAM_`` variables that are not settings: the settings file, and the tooling's own
+#: (the dev recordings of ``make eval-dev``, the media folder of docker/compose.yaml, the browser of the tests).
+NOT_SETTINGS = frozenset({"CONFIG", "DEV_DATA", "MEDIA", "CHROMIUM"})
+#: Stage options that one other setting sets, so each is defined once: (section, key) -> that setting.
+SET_BY = {("decode", "language"): "language", ("decode", "vad"): "vad"}
 _config_file: ContextVar[str | None] = ContextVar("nishabdham_config_file", default=None)
 
 
@@ -149,6 +159,27 @@ class Settings(BaseSettings):
         default_factory=QaOptions, description="What the per-file QA report beside the subtitles flags."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _each_option_once(cls, data: Any) -> Any:
+        """``decode.language`` and ``decode.vad`` are set by ``language`` and ``vad``: naming them is an error.
+
+        Lists inside stage options (``NISHABDHAM_DECODE__TEMPERATURES=0,0.4``) come from the
+        environment as text: they are read as JSON (``[0, 0.4]``) or comma-separated.
+        """
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                if dataclasses.is_dataclass(field.annotation) and isinstance(data.get(name), dict):
+                    data = {**data, name: _lists_from_text(field.annotation, data[name])}
+            for (section, key), setting in SET_BY.items():
+                value = data.get(section)
+                if isinstance(value, dict) and key in value:
+                    raise ValueError(
+                        f"{section}.{key} ({ENV_PREFIX}{section.upper()}__{key.upper()}) is not a setting of its own: "
+                        f"set {setting} ({ENV_PREFIX}{setting.upper()}) instead"
+                    )
+        return data
+
     @field_validator("visibility_timeout_s")
     @classmethod
     def _visibility_above_job_timeout(cls, value: int, info: ValidationInfo) -> int:
@@ -231,6 +262,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     """Read settings from a TOML file, the environment and explicit overrides (strongest)."""
     if config_file is not None and not Path(config_file).is_file():
         raise ConfigError("settings file not found", path=config_file)
+    check_environment(os.environ)
     token = _config_file.set(str(config_file) if config_file else None)
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -242,9 +274,47 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         _config_file.reset(token)
 
 
+def check_environment(environ: Mapping[str, str]) -> None:
+    """Every ``NISHABDHAM_`` variable names a setting: a typo is an error naming it, never ignored."""
+    fields = Settings.model_fields
+    for key in sorted(environ):
+        if not key.upper().startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX) :].upper()
+        if name in NOT_SETTINGS:
+            continue
+        top, _, rest = name.lower().partition("__")
+        field = fields.get(top)
+        if field is None:
+            close = difflib.get_close_matches(top, list(fields), n=1)
+            hint = f" (did you mean {ENV_PREFIX}{close[0].upper()}?)" if close else ""
+            raise ConfigError(f"{key} is not a setting{hint}; the settings are listed in the README, 'Settings'")
+        if rest and not _has_sections(field.annotation):
+            raise ConfigError(f"{key}: {top} has no options of its own; set {ENV_PREFIX}{top.upper()}")
+
+
+def _lists_from_text(options: type, values: dict) -> dict:
+    """``values`` for the dataclass ``options`` with list options given as text turned into lists."""
+    hints = typing.get_type_hints(options)
+    out = dict(values)
+    for key, value in values.items():
+        hint = hints.get(key)
+        if dataclasses.is_dataclass(hint) and isinstance(value, dict):
+            out[key] = _lists_from_text(hint, value)
+        elif typing.get_origin(hint) is tuple and isinstance(value, str):
+            text = value.strip()
+            out[key] = json.loads(text) if text.startswith("[") else [v.strip() for v in text.split(",") if v.strip()]
+    return out
+
+
+def _has_sections(annotation: Any) -> bool:
+    return dataclasses.is_dataclass(annotation) or getattr(annotation, "__origin__", None) is dict
+
+
 def _explain(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         name = "__".join(str(p) for p in error["loc"])
-        parts.append(f"{ENV_PREFIX}{name.upper()}: {error['msg']}")
+        where = f"{ENV_PREFIX}{name.upper()}: " if name else ""
+        parts.append(where + error["msg"].removeprefix("Value error, "))
     return "invalid settings: " + "; ".join(parts)

@@ -80,6 +80,10 @@ class Cue:
     second: str = ""
     speaker: str = ""
     words: tuple[Word, ...] = ()
+    origin: str = ""
+    """With a given text (``--text``): ``text`` (the cue shows the given text) or ``heard`` (speech not in the text)."""
+    confidence: float | None = None
+    """Alignment confidence of a cue from the given text (1.0: the heard sounds match the text exactly)."""
 
     @property
     def duration_ms(self) -> int:
@@ -137,6 +141,8 @@ class Transcript:
     warnings: tuple[str, ...] = ()
     timings_ms: dict[str, int] = field(default_factory=dict)
     schema_version: int = 1
+    alignment: dict[str, Any] = field(default_factory=dict)
+    """With a given text: the text file, its metre, and each line's placement (see pipeline.align)."""
 
 
 def to_jsonable(obj: Any) -> Any:

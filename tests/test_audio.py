@@ -157,3 +157,29 @@ def test_zero_length_recording_decodes_to_nothing(tmp_path):
     path = write_wav(tmp_path / "zero.wav", np.zeros(0))
     audio = load_audio(path)
     assert len(audio.samples) == 0 and audio.duration_ms == 0
+
+
+def test_ffmpeg_is_stopped_when_decoding_fails_midway(tmp_path, monkeypatch):
+    """An error while the audio streams in (here: in the high-pass filter) leaves no ffmpeg behind."""
+    import subprocess
+
+    import nishabdham.pipeline.audio as audio_module
+
+    path = write_wav(tmp_path / "long.wav", tone(220, 60, 0.1))  # 60 s: far more than a pipe buffer holds
+    started = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    def failing_filter(self, block):
+        raise RuntimeError("filter failed")
+
+    monkeypatch.setattr(audio_module.subprocess, "Popen", recording_popen)
+    monkeypatch.setattr(audio_module._Highpass, "__call__", failing_filter)
+    with pytest.raises(RuntimeError, match="filter failed"):
+        load_audio(path)
+    decoders = [proc for proc in started if "ffmpeg" in str(proc.args[0])]
+    assert len(decoders) == 1
+    assert decoders[0].poll() is not None  # killed and reaped, not left blocked on a full pipe

@@ -84,7 +84,7 @@ def test_sigkilled_worker_job_completes_once_after_a_worker_starts_again(queue, 
 
     def mid_transcription(attempt):
         current = store.get(job.id)
-        # transcription runs from 0.04 to 0.90 of the job's progress; its windows finish two at a time
+        # transcription runs from 0.03 to 0.84 of the job's progress; its windows finish two at a time
         return current.attempts == attempt and current.stage == "transcribe" and current.progress < 0.85
 
     # 1. Only the pool process dies (as with the OOM killer): Celery hands the message back at once.

@@ -69,6 +69,7 @@ class RowScore(BaseModel):
         default_factory=list, description="jiwer's word alignment of reference and hypothesis"
     )
     seconds: float = 0.0
+    text_given: bool = Field(False, description="transcribed with the row's text_file (scored in by_text)")
 
 
 class Scores(BaseModel):
@@ -118,6 +119,9 @@ class EvalRun(Scores):
     seconds: float = 0.0
     by_lang: dict[str, Scores] = Field(default_factory=dict)
     by_category: dict[str, Scores] = Field(default_factory=dict, description="per reviewer's error tag")
+    by_text: dict[str, Scores] = Field(
+        default_factory=dict, description="`text-given` (rows with a text_file) and `heard` rows, when any row has one"
+    )
     rows: list[RowScore] = Field(default_factory=list)
 
 
@@ -148,6 +152,7 @@ def score_row(
     rules: CueRules | None = None,
     language: str = "",
     seconds: float = 0.0,
+    text_given: bool = False,
 ) -> RowScore:
     """Score one row's output. ``cues`` and ``reference_cues`` share one time base."""
     reference = entry.row.text
@@ -172,6 +177,7 @@ def score_row(
         timing=cue_timing_errors(reference_cues, cues) if reference_cues is not None else None,
         alignment=align_words(reference, hypothesis),
         seconds=round(seconds, 3),
+        text_given=text_given,
     )
 
 
@@ -244,6 +250,9 @@ def build_run(
         seconds=round(seconds, 1),
         by_lang=grouped(rows, lambda r: [r.lang]),
         by_category=grouped(rows, lambda r: r.tags),
+        by_text=grouped(rows, lambda r: ["text-given" if r.text_given else "heard"])
+        if any(r.text_given for r in rows)
+        else {},
         rows=list(rows),
     )
 

@@ -51,6 +51,11 @@ class ManifestRow(BaseModel):
         None,
         description="Reference subtitles of the recording (recording time), relative to the manifest's folder; scores cue timing.",
     )
+    text_file: str | None = Field(
+        None,
+        description="The poem's given text (as for `transcribe --text`), relative to the manifest's folder; "
+        "the row is transcribed with it and scored in the `text-given` group.",
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -77,6 +82,7 @@ class ManifestEntry:
     row: ManifestRow
     audio: Path
     reference_srt: Path | None = None
+    text_file: Path | None = None
 
     @property
     def row_id(self) -> str:
@@ -133,7 +139,8 @@ def parse_line(manifest: Path, number: int, line: str, *, check_files: bool = Tr
     _check_row(row)
     audio = _resolve(manifest, row.audio_filepath, "audio_filepath", check_files)
     srt = _resolve(manifest, row.reference_srt, "reference_srt", check_files) if row.reference_srt else None
-    return ManifestEntry(manifest, number, row, audio, srt)
+    text = _resolve(manifest, row.text_file, "text_file", check_files) if row.text_file else None
+    return ManifestEntry(manifest, number, row, audio, srt, text_file=text)
 
 
 def _field_error(error: dict) -> str:

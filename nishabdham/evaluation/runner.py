@@ -23,6 +23,7 @@ from nishabdham.errors import AudioDecodeError, InputError, ManifestError, Model
 from nishabdham.evaluation.evaluate import EvalRun, ManifestInfo, RowScore, build_run, failed_row, score_row
 from nishabdham.evaluation.manifest import ManifestEntry, read_manifest
 from nishabdham.pipeline.segment import CueRules
+from nishabdham.pipeline.verse import read_text
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,10 @@ def _run_row(entry: ManifestEntry, pipeline, clip: Path, rules: CueRules, seed: 
 
     ctranslate2.set_random_seed(seed)  # temperature fallback samples: the same seed, the same output
     started = time.perf_counter()
+    text = read_text(entry.text_file) if entry.text_file is not None else None
     try:
-        transcript = pipeline.run(clip_audio(entry, clip))
+        audio = clip_audio(entry, clip)
+        transcript = pipeline.run(audio, text=text) if text is not None else pipeline.run(audio)
     finally:
         clip.unlink(missing_ok=True)
     hypothesis = " ".join(c.text.replace("\n", " ") for c in transcript.cues)
@@ -113,6 +116,7 @@ def _run_row(entry: ManifestEntry, pipeline, clip: Path, rules: CueRules, seed: 
         rules=rules,
         language=transcript.language,
         seconds=time.perf_counter() - started,
+        text_given=text is not None,
     )
 
 

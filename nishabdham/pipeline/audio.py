@@ -208,22 +208,34 @@ class _StreamingDecoder:
                 proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errfile)
             except FileNotFoundError as exc:
                 raise InputError("ffmpeg is not installed; run `make setup`", path=self.path) from exc
-            buffer, total, dc_sum = _GrowingBuffer(self.expected), 0, 0.0
-            assert proc.stdout is not None
-            while chunk := proc.stdout.read(4 * self.block_samples):
-                block = np.frombuffer(chunk[: len(chunk) // 4 * 4], dtype="<f4").astype(np.float32)
-                dc_sum += float(block.sum(dtype=np.float64))
-                total += len(block)
-                block = self._highpass(block)
-                self.meter.add(block)
-                buffer.append(block)
-            proc.wait()
+            try:
+                buffer, total, dc_sum = self._read(proc)
+            except BaseException:  # an error, Ctrl-C or a worker's time limit: never leave ffmpeg behind
+                proc.kill()
+                proc.wait()
+                raise
+            finally:
+                proc.stdout.close()
             errfile.seek(0)
             errors = errfile.read().decode("utf-8", "replace").strip().splitlines()
         if proc.returncode != 0:
             raise AudioDecodeError(f"ffmpeg could not decode it ({_tail(errors)})", path=self.path)
         warnings = [f"ffmpeg: {line}" for line in errors[-3:]]
         return buffer.array(), (dc_sum / total if total else 0.0), warnings
+
+    def _read(self, proc: subprocess.Popen) -> tuple[_GrowingBuffer, int, float]:
+        """Filter, meter and keep ffmpeg's output block by block, then wait for it to exit."""
+        buffer, total, dc_sum = _GrowingBuffer(self.expected), 0, 0.0
+        assert proc.stdout is not None
+        while chunk := proc.stdout.read(4 * self.block_samples):
+            block = np.frombuffer(chunk[: len(chunk) // 4 * 4], dtype="<f4").astype(np.float32)
+            dc_sum += float(block.sum(dtype=np.float64))
+            total += len(block)
+            block = self._highpass(block)
+            self.meter.add(block)
+            buffer.append(block)
+        proc.wait()
+        return buffer, total, dc_sum
 
 
 def _downmix(channels: int) -> list[str]:

@@ -28,6 +28,8 @@ from nishabdham.types import Cue, Segment, Transcript
 
 HIGH, MEDIUM, LOW = 3, 2, 1
 KINDS = ("foreign-script", "low-telugu-share", "removed", "cue-rules", "low-confidence")
+TEXT_KINDS = ("text-skipped", "text-low-confidence", "text-repeated", "text-added")  # with a given text (--text)
+_ORDER = KINDS + TEXT_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +76,11 @@ def qa_report(transcript: Transcript, rules: CueRules, options: QaOptions = QaOp
         *script_issues(transcript.segments, transcript.language, options),
         *removal_issues(transcript),
         *confidence_issues(transcript.cues, options.min_word_probability),
+        *text_issues(transcript.alignment),
     ]
-    issues.sort(key=lambda i: (-i.severity, i.start_ms, KINDS.index(i.kind)))
-    counts = {kind: sum(1 for i in issues if i.kind == kind) for kind in KINDS}
+    issues.sort(key=lambda i: (-i.severity, i.start_ms, _ORDER.index(i.kind)))
+    kinds = KINDS + (TEXT_KINDS if transcript.alignment else ())
+    counts = {kind: sum(1 for i in issues if i.kind == kind) for kind in kinds}
     return QaReport(transcript.source, transcript.duration_ms, sum(i.severity for i in issues), counts, tuple(issues))
 
 
@@ -150,6 +154,34 @@ def confidence_issues(cues: Sequence[Cue], min_probability: float) -> list[QaIss
     return issues
 
 
+def text_issues(alignment: dict[str, Any]) -> list[QaIssue]:
+    """With a given text: lines not placed, lines placed with low confidence, lines read again, additions."""
+    issues = []
+    low = alignment.get("low_confidence", 0.6)
+    for line in alignment.get("lines", []):
+        where = f"text line {line['line']}"
+        if line["status"] == "skipped":
+            issues.append(QaIssue("text-skipped", HIGH, 0, 0, line["text"], f"{where} was not found in the reading"))
+        for reading in line["readings"]:
+            if reading["confidence"] < low:
+                issues.append(
+                    QaIssue("text-low-confidence", MEDIUM, reading["start_ms"], reading["end_ms"], line["text"],
+                            f"{where} placed with confidence {reading['confidence']:.2f}; heard: {reading['heard']}")
+                )  # fmt: skip
+        if line["status"] == "repeated":
+            first = line["readings"][0]
+            issues.append(
+                QaIssue("text-repeated", LOW, first["start_ms"], first["end_ms"], line["text"],
+                        f"{where} read {len(line['readings'])} times (each reading has its cue)")
+            )  # fmt: skip
+    for added in alignment.get("added", []):
+        issues.append(
+            QaIssue("text-added", LOW, added["start_ms"], added["end_ms"], added["text"],
+                    "speech not in the given text (transcribed as heard)")
+        )  # fmt: skip
+    return issues
+
+
 def summary(report: QaReport) -> dict[str, Any]:
     """A few numbers for job lists: score, counts per kind, and the worst issue."""
     worst = report.issues[0] if report.issues else None
@@ -164,5 +196,6 @@ def summary(report: QaReport) -> dict[str, Any]:
 def batch_summary(files: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """Sum per-file summaries (``(subtitle path, summary)``) into one report, worst file first."""
     rows = sorted(({"file": name, **qa} for name, qa in files), key=lambda r: (-r.get("score", 0), r["file"]))
-    totals = {kind: sum(r.get("counts", {}).get(kind, 0) for r in rows) for kind in KINDS}
+    text = TEXT_KINDS if any(kind in r.get("counts", {}) for r in rows for kind in TEXT_KINDS) else ()
+    totals = {kind: sum(r.get("counts", {}).get(kind, 0) for r in rows) for kind in KINDS + text}
     return {"files": len(rows), "score": sum(r.get("score", 0) for r in rows), "counts": totals, "worst_first": rows}

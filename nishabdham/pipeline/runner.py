@@ -12,11 +12,12 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from nishabdham.pipeline.align import text_cues
 from nishabdham.pipeline.audio import Audio, NormalizeOptions, load_audio, with_speech
 from nishabdham.pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
 from nishabdham.pipeline.diarize import DiarizeOptions, finish_cues
 from nishabdham.pipeline.model import LoadedModel, ModelOptions, load_model
-from nishabdham.pipeline.progress import JobProgress, Progress, null_progress
+from nishabdham.pipeline.progress import JobProgress, Progress, null_progress, step_weights
 from nishabdham.pipeline.segment import SegmentOptions, build_cues
 from nishabdham.pipeline.subtitles import WriterOptions, write_outputs
 from nishabdham.pipeline.transcribe import (
@@ -30,6 +31,7 @@ from nishabdham.pipeline.transcribe import (
     window_audio,
 )
 from nishabdham.pipeline.vad import SpeechRegion, Window, plan_windows
+from nishabdham.pipeline.verse import PoemText
 from nishabdham.types import Cue, Segment, Transcript, Word, to_jsonable
 
 log = logging.getLogger(__name__)
@@ -76,12 +78,14 @@ class Pipeline:
             self._model = load_model(self.options.model)
         return self._model
 
-    def run(self, path: str | Path, progress: Progress = null_progress) -> Transcript:
-        """Transcribe one recording into a :class:`Transcript` (nothing written)."""
-        progress = JobProgress(progress)
+    def run(self, path: str | Path, progress: Progress = null_progress, text: PoemText | None = None) -> Transcript:
+        """Transcribe one recording into a :class:`Transcript` (nothing written); ``text``: its given text."""
+        opts = self.options
+        progress = JobProgress(
+            progress, step_weights(speakers=bool(opts.diarize.pipeline), translate=opts.second_line == "translation")
+        )
         timings: dict[str, int] = {}
         clock = _Clock(timings)
-        opts = self.options
         with clock("normalize"):
             audio = load_audio(path, opts.normalize)
         progress("normalize", 1.0)
@@ -95,22 +99,33 @@ class Pipeline:
         progress("codeswitch", 1.0)
         with clock("segment"):
             cues = self._cues(segments, audio)
+        alignment = self._align(text, segments, audio, decoding.regions, clock) if text is not None else None
+        if alignment is not None:
+            cues = alignment[0]
+        progress("segment", 1.0)
         with clock("speakers"):  # no cue over music, applause or silence; speaker labels (--diarize)
             translit = second_line if opts.second_line == "translit" else None
             cues = finish_cues(
                 cues, audio.samples, audio.sample_rate, decoding.regions, opts.diarize, opts.segment.rules, translit
             )
+        progress("speakers", 1.0)
         if opts.second_line == "translation" and cues:
             with clock("translate"):
-                cues = attach_translation(cues, self._translate(audio, decoding))
-        progress("segment", 1.0)
-        return self._transcript(path, audio, decoding, segments, cues, removed, timings)
+                cues = attach_translation(cues, self._translate(audio, decoding, progress))
+        progress("translate", 1.0)
+        transcript = self._transcript(path, audio, decoding, segments, cues, removed, timings)
+        return transcript if alignment is None else replace(transcript, alignment=alignment[1])
 
     def run_to_files(
-        self, path: str | Path, out_dir: str | Path, stem: str | None = None, progress: Progress = null_progress
+        self,
+        path: str | Path,
+        out_dir: str | Path,
+        stem: str | None = None,
+        progress: Progress = null_progress,
+        text: PoemText | None = None,
     ) -> tuple[Transcript, list[Path]]:
         """Transcribe and write every requested format to ``out_dir/<stem>.<format>``."""
-        transcript = self.run(path, progress)
+        transcript = self.run(path, progress, text)
         started = time.perf_counter()
         written = write_outputs(
             transcript, Path(out_dir), stem or Path(path).stem, self.options.segment.rules, self.options.writer
@@ -137,12 +152,21 @@ class Pipeline:
         second = second_line if mode == "translit" else (lambda text: "") if mode == "translation" else None
         return build_cues(words, self.options.segment.rules, audio.duration_ms, second)
 
-    def _translate(self, audio: Audio, decoding: Decoding) -> list[Word]:
+    def _align(self, text: PoemText, segments, audio: Audio, regions, clock: _Clock) -> tuple[list[Cue], dict]:
+        """The given text aligned to the heard words (issue 14): text cues, heard cues, the report."""
+        mode = self.options.second_line
+        second = second_line if mode == "translit" else (lambda line: "") if mode == "translation" else None
+        pad = self.options.transcribe.vad.speech_pad_ms
+        with clock("align"):
+            return text_cues(text, segments, self.options.segment.rules, audio.duration_ms, second, regions, pad)
+
+    def _translate(self, audio: Audio, decoding: Decoding, progress: Progress = null_progress) -> list[Word]:
         """English words with times, from Whisper's translate task over the same windows."""
         t = self.options.transcribe
         language = decoding.language if decoding.language not in ("", "auto", "en") else "te"
         request = DecodeRequest(language, "", "", "translate", "translate")
-        segments = decode_windows(self.model, audio, [(window, request) for window in decoding.windows], t)
+        requests = [(window, request) for window in decoding.windows]
+        segments = decode_windows(self.model, audio, requests, t, lambda fraction: progress("translate", fraction))
         return [word for segment in segments for word in segment.words]
 
     def _transcript(self, path, audio, decoding, segments, cues, removed, timings) -> Transcript:

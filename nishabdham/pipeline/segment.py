@@ -281,19 +281,27 @@ def build_cues(
     second_line: SecondLine | None = None,
 ) -> list[Cue]:
     """Segment words into timed cues that respect ``rules`` wherever the words allow it."""
-    words = clean_words(words, duration_ms)
+    return retime(_group_cues(clean_words(words, duration_ms), rules, second_line), rules, duration_ms)
+
+
+def _fits(words: Sequence[Word], rules: CueRules, second_line: SecondLine | None) -> bool:
+    """Whether these words make one cue within the rules (duration, lines, second line)."""
+    primary_max, second_max = _line_budget(second_line is not None, rules)
+    if words[-1].end_ms - words[0].start_ms > rules.max_duration_ms:
+        return False
+    text = " ".join(w.text for w in words)
+    if layout_lines(text, rules, primary_max) is None:
+        return False
+    return second_line is None or layout_lines(second_line(text), rules, second_max) is not None
+
+
+def _group_cues(words: list[Word], rules: CueRules, second_line: SecondLine | None) -> list[Cue]:
+    """Cues from cleaned words, split at pauses, sentence ends and by length (not yet retimed)."""
     if not words:
         return []
-    primary_max, second_max = _line_budget(second_line is not None, rules)
 
     def fits(group: tuple[int, ...]) -> bool:
-        chosen = [words[i] for i in group]
-        if chosen[-1].end_ms - chosen[0].start_ms > rules.max_duration_ms:
-            return False
-        text = " ".join(w.text for w in chosen)
-        if layout_lines(text, rules, primary_max) is None:
-            return False
-        return second_line is None or layout_lines(second_line(text), rules, second_max) is not None
+        return _fits([words[i] for i in group], rules, second_line)
 
     grouping = (
         Grouping.of(words)
@@ -309,7 +317,58 @@ def build_cues(
         cues.append(
             Cue(chosen[0].start_ms, chosen[-1].end_ms, text, second_line(text) if second_line else "", words=chosen)
         )
+    return cues
+
+
+@dataclass(frozen=True, slots=True)
+class VersePiece:
+    """Words that must not share a cue with any other piece: one reading of a pāda, or heard speech."""
+
+    words: tuple[Word, ...]
+    origin: str
+    """``text`` (a line of the given text) or ``heard``."""
+    confidence: float | None = None
+    yati: int | None = None
+    """Index of the first word after the yati, where a pāda too long for one cue is split."""
+
+
+def verse_cues(
+    pieces: Sequence[VersePiece],
+    rules: CueRules = CueRules(),
+    duration_ms: int | None = None,
+    second_line: SecondLine | None = None,
+) -> list[Cue]:
+    """Cues that never cross a piece boundary (a pāda of the given text).
+
+    A pāda that fits one cue stays whole, even across a pause; one that does not is split at
+    the yati when the metre is known (then by the usual rules, if a half is still too long).
+    """
+    cues: list[Cue] = []
+    for piece in pieces:
+        words = clean_words(piece.words, duration_ms)
+        if not words:
+            continue
+        if piece.origin == "text" and _fits(words, rules, second_line):
+            parts = [_group_single(words, second_line)]
+        elif piece.origin == "text" and piece.yati and 0 < piece.yati < len(words):
+            halves = (words[: piece.yati], words[piece.yati :])
+            parts = [
+                [_group_single(half, second_line)]
+                if _fits(half, rules, second_line)
+                else _group_cues(half, rules, second_line)
+                for half in halves
+            ]
+            parts = [cue for part in parts for cue in part]
+        else:
+            parts = _group_cues(words, rules, second_line)
+        cues.extend(replace(cue, origin=piece.origin, confidence=piece.confidence) for cue in parts)
+    cues.sort(key=lambda cue: cue.start_ms)
     return retime(cues, rules, duration_ms)
+
+
+def _group_single(words: Sequence[Word], second_line: SecondLine | None) -> Cue:
+    text = " ".join(w.text for w in words)
+    return Cue(words[0].start_ms, words[-1].end_ms, text, second_line(text) if second_line else "", words=tuple(words))
 
 
 def retime(cues: Sequence[Cue], rules: CueRules, duration_ms: int | None = None) -> list[Cue]:

@@ -85,6 +85,29 @@ def save_upload(data_dir: str | Path, name: str, data: BinaryIO | bytes, size: i
     return target
 
 
+MAX_TEXT_CHARS = 200_000
+
+
+def save_text(recording: Path, text: str) -> Path | None:
+    """Store a poem's given text beside its uploaded recording (``<stem>.txt``), or None when blank.
+
+    The worker aligns it to the reading (as ``transcribe --text`` does); UploadError when it
+    is too long or has no verse line.
+    """
+    from nishabdham.files import atomic_write_text
+    from nishabdham.pipeline.verse import parse_text
+
+    if not text.strip():
+        return None
+    if len(text) > MAX_TEXT_CHARS:
+        raise UploadError(f"the text for {recording.name} is {len(text):,} characters; at most {MAX_TEXT_CHARS:,}")
+    if not parse_text(text).lines:
+        raise UploadError(f"the text for {recording.name} has no verse line")
+    target = recording.with_suffix(".txt")
+    atomic_write_text(target, unicodedata.normalize("NFC", text.replace("\r\n", "\n")))
+    return target
+
+
 def _copy(data: BinaryIO | bytes, handle: BinaryIO, limit_mb: int) -> int:
     if isinstance(data, (bytes, bytearray, memoryview)):
         chunks = [bytes(data)]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nishabdham.errors import InputError, OutputError
+from nishabdham.pipeline.verse import text_options
 from nishabdham.workers.store import DONE, FAILED, Job, JobStore, output_options
 
 if TYPE_CHECKING:
@@ -118,7 +119,8 @@ def submit(
     items, unreadable, before = [], [], {}
     for item in plan(folder, out, media):
         try:
-            job, created = store.create(item.source, item.out_dir, options, stem=item.stem)
+            job_options = {**options, **text_options(item.source)}  # poem.txt beside poem.mp3 (issue 14)
+            job, created = store.create(item.source, item.out_dir, job_options, stem=item.stem)
         except InputError as exc:
             unreadable.append((item.source, exc.reason))
             continue

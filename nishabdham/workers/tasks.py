@@ -215,11 +215,13 @@ def execute(job: Job, process: WorkerRuntime, progress) -> tuple[Transcript, lis
     """Run the pipeline for one claimed job; write subtitles and the QA report beside them."""
     from nishabdham.files import atomic_write_text
     from nishabdham.pipeline.qa import qa_report, summary
+    from nishabdham.pipeline.verse import read_text, text_beside
 
     out_dir = Path(job.out_dir)
     remove_partial_outputs(out_dir, job.stem)
     pipeline = process.pipeline_for(job)
-    transcript, written = pipeline.run_to_files(job.source, out_dir, job.stem, progress)
+    given = {"text": read_text(beside)} if (beside := text_beside(job.source)) else {}  # poem.txt beside poem.mp3
+    transcript, written = pipeline.run_to_files(job.source, out_dir, job.stem, progress, **given)
     report = qa_report(transcript, pipeline.options.segment.rules, process.settings.qa)
     qa_path = out_dir / f"{job.stem}{QA_SUFFIX}"
     atomic_write_text(qa_path, dumps(report))
@@ -232,7 +234,7 @@ def job_pipeline_options(options: dict[str, Any], settings: Settings) -> Pipelin
 
     local = settings.model_options()
     data = {
-        **options,
+        **{k: v for k, v in options.items() if k != "text_sha256"},  # the job's given text (issue 14)
         "model": {
             **options.get("model", {}),
             "models_dir": local.models_dir,

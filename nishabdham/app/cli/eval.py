@@ -184,6 +184,7 @@ def format_table(result) -> str:
     )
     groups = [("all", result)] + [(f"lang {k}", v) for k, v in result.by_lang.items()]
     groups += [(f"tag {k}", v) for k, v in result.by_category.items()]
+    groups += [(k, v) for k, v in result.by_text.items()]
     lines = [f"{'group':<20}" + "".join(f"{label:>10}" for _, label in columns)]
     for name, scores in groups:
         lines.append(f"{name:<20}" + "".join(f"{_cell(getattr(scores, key)):>10}" for key, _ in columns))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from nishabdham.app.cli.common import add_model_arguments, fail, settings_from, warn
 from nishabdham.app.cli.speakers import add_speaker_arguments, check_available, speaker_overrides
-from nishabdham.errors import ModelError, NishabdhamError, OutputError
+from nishabdham.errors import InputError, ModelError, NishabdhamError, OutputError
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,12 @@ def register(subparsers) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="where <stem>.srt/.vtt/.json are written")
     add_model_arguments(parser)
     parser.add_argument("--formats", help="comma-separated output formats (default srt,vtt,json)")
+    parser.add_argument(
+        "--text",
+        metavar="FILE",
+        help="the poem's published text (UTF-8, one verse line per line, blank lines between stanzas): "
+        "the cues carry this text, timed to the reading (one INPUT only)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_speaker_arguments(parser)
     parser.set_defaults(func=run)
@@ -48,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
     check_available(settings)
     out_dir = Path(args.out)
     try:
+        text = given_text(args.text, args.inputs)
         check_writable(out_dir)
-    except OutputError as exc:
+    except NishabdhamError as exc:
         fail(str(exc))
         return 1
     pipeline = Pipeline(settings.pipeline_options())
@@ -57,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     with progress_bars(enabled=not args.no_progress and sys.stderr.isatty()) as new_bar:
         for stem, source in unique_stems(args.inputs):
             try:
-                transcript, written = pipeline.run_to_files(source, out_dir, stem, new_bar(stem))
+                transcript, written = pipeline.run_to_files(source, out_dir, stem, new_bar(stem), text)
             except ModelError:
                 raise  # nothing else can succeed without a model: exit 2 from main()
             except NishabdhamError as exc:
@@ -69,6 +76,17 @@ def run(args: argparse.Namespace) -> int:
             for path in written:
                 print(path, flush=True)
     return 1 if failures else 0
+
+
+def given_text(path: str | None, inputs: list[str]):
+    """The ``--text`` file, read and checked before any decoding (None without ``--text``)."""
+    if path is None:
+        return None
+    from nishabdham.pipeline.verse import read_text
+
+    if len(inputs) != 1:
+        raise InputError(f"--text gives the text of one reading; {len(inputs)} inputs were given", path=path)
+    return read_text(path)
 
 
 def unique_stems(inputs: list[str]) -> list[tuple[str, Path]]:

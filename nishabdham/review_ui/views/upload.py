@@ -8,7 +8,7 @@ import streamlit as st
 
 from nishabdham.errors import NishabdhamError
 from nishabdham.review_ui.jobs import submit_upload
-from nishabdham.review_ui.uploads import AUDIO_TYPES, save_upload
+from nishabdham.review_ui.uploads import AUDIO_TYPES, save_text, save_upload
 from nishabdham.review_ui.views.context import PageContext, flash
 
 log = logging.getLogger(__name__)
@@ -37,18 +37,28 @@ def render(ctx: PageContext) -> None:
         max_upload_size=limit,
         key=f"uploader-{generation}",
     )
+    text = st.text_area(
+        "Published text (optional)",
+        key=f"text-{generation}",
+        help="The poem as published: one verse line per line, blank lines between stanzas. The subtitles "
+        "then carry this text, timed to the reading; what the reader adds is transcribed. For one recording.",
+    )
     if st.button("Subtitle these recordings", type="primary", disabled=not files):
-        _submit(ctx, files, limit)
+        if text.strip() and len(files) > 1:
+            flash("error", "A published text belongs to one recording: upload that recording alone with it.")
+            st.rerun()
+        _submit(ctx, files, limit, text)
         st.session_state["upload-generation"] = generation + 1
         st.rerun()
     st.page_link(ctx.pages["jobs"], label="Follow them on the Jobs page", icon=":material/list:")
 
 
-def _submit(ctx: PageContext, files, limit: int) -> None:
-    """Store and submit every file; a refused file is reported and the others go on."""
+def _submit(ctx: PageContext, files, limit: int, text: str = "") -> None:
+    """Store and submit every file (with its text, if given); a refused file is reported and the others go on."""
     for upload in files:
         try:
             path = save_upload(ctx.data_dir, upload.name, upload, upload.size, limit)
+            save_text(path, text)
             result = submit_upload(ctx.jobs, ctx.settings, path)
         except NishabdhamError as exc:
             flash("error", f"{upload.name}: {exc}")
