@@ -7,7 +7,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXTRAS := queue,review,test,eval
+EXTRAS := queue,postgres,monitoring,review,test,eval
 # The diarization extra (pyannote.audio + torch, ~6 GB) lives in its own venv: .venv stays light,
 # and the default suite proves the project works without it. See README "Speakers, music and applause".
 DIAR_VENV  := .venv-diar
@@ -15,10 +15,11 @@ DIAR_BIN   := $(DIAR_VENV)/bin
 DIAR_STAMP := $(DIAR_VENV)/.installed
 # Debian packages: ffmpeg (decoding), redis-server (queue), chromium (browser tests),
 # hunspell-te and tesseract-ocr-tel (Telugu word lists), fonts-lohit-telu (Telugu glyphs in the browser),
-# docker-compose (checks docker/compose.yaml; no Docker engine is needed).
+# docker-compose (checks docker/compose.yaml; no Docker engine is needed), postgresql (the job store's
+# PostgreSQL tests start a throw-away cluster with its initdb and pg_ctl).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup system-packages venv model demo samples test test-fast lint bench clean eval-dev eval-dev-baseline diarization-venv
+.PHONY: help setup system-packages venv model demo samples test test-fast lint bench soak clean eval-dev eval-dev-baseline diarization-venv
 
 help:
 	@echo "make demo    - set up everything, then subtitle a bundled sample"
@@ -34,6 +35,7 @@ system-packages:
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing="$$missing docker-compose"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -f /usr/share/hunspell/te_IN.dic ] || missing="$$missing hunspell-te"; \
 	[ -f /usr/share/tesseract-ocr/5/tessdata/tel.traineddata ] || missing="$$missing tesseract-ocr-tel"; \
 	command -v dawg2wordlist >/dev/null || missing="$$missing tesseract-ocr"; \
@@ -80,7 +82,14 @@ test: setup diarization-venv lint
 
 # Pure functions, formats, stages with fakes: nothing outside the repository (no dev data, model, Redis or browser).
 test-fast: setup
-	$(BIN)/python -m pytest -m "not model and not browser and not queue and not diarization and not devdata"
+	$(BIN)/python -m pytest -m "not model and not browser and not queue and not postgres and not diarization and not devdata"
+
+# The queue soak: 200 short recordings, two workers on PostgreSQL and Redis, a worker SIGKILLed every ~20 s,
+# Redis and PostgreSQL restarted once (tests/test_queue_soak.py; `make test` runs a 20-job version).
+# Figures: test-artifacts/soak-200.json (README "Batch processing and workers").
+SOAK_JOBS ?= 200
+soak: setup
+	SOAK_JOBS=$(SOAK_JOBS) $(BIN)/python -m pytest tests/test_queue_soak.py -m soak -s -q --timeout=10800
 
 bench: setup
 	$(BIN)/python bench/bench_queue.py

@@ -98,11 +98,38 @@ def redis_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throw-away PostgreSQL cluster on a free loopback port for the queue tests, removed when the session ends."""
+    from tests.queue_support import PostgresServer
+
+    try:
+        server = PostgresServer()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc))
+    server.start()
+    yield server
+    server.cleanup()
+
+
+#: The job stores every store and queue test runs on.
+STORE_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def store_url(request, tmp_path):
+    """A new, empty job store: SQLite in this test's folder, or a new database on the session's PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    return request.getfixturevalue("postgres_server").create_database()
+
+
 @pytest.fixture
-def queue(redis_server, tmp_path):
-    """This test's job store, environment and real worker processes (all stopped afterwards)."""
+def queue(redis_server, store_url, tmp_path):
+    """This test's job store (SQLite or PostgreSQL), environment and real worker processes (all stopped afterwards)."""
     from tests.queue_support import QueueHarness
 
-    harness = QueueHarness(redis_server, tmp_path)
+    postgres = store_url.startswith("postgresql")  # SQLite: the default place, jobs.sqlite3 in the data directory
+    harness = QueueHarness(redis_server, tmp_path, database_url=store_url if postgres else "")
     yield harness
     harness.stop()

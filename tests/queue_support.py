@@ -1,6 +1,6 @@
-"""Real processes for the queue tests: a redis-server on a free loopback port, Celery workers, batch commands.
+"""Real processes for the queue tests: redis-server and a PostgreSQL cluster on free loopback ports, Celery workers, batch commands.
 
-Nothing here is a mock: tests drive the same ``redis-server``, ``celery -A
+Nothing here is a mock: tests drive the same ``redis-server``, ``postgres``, ``celery -A
 nishabdham.workers.celery_app worker`` / ``nishabdham worker`` and ``nishabdham batch``
 processes a user runs. Every process a test starts is stopped by that test
 (the context managers and fixtures below), whatever happens.
@@ -8,12 +8,16 @@ processes a user runs. Every process a test starts is stopped by that test
 
 from __future__ import annotations
 
+import glob
+import itertools
 import os
+import pwd
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -103,6 +107,123 @@ class RedisServer:
         """Kill (no save: the queue is lost) and start again on the same port."""
         self.stop(signal.SIGKILL)
         self.start()
+
+
+def postgres_bindir() -> Path | None:
+    """The newest ``/usr/lib/postgresql/*/bin`` holding initdb and pg_ctl (Debian's ``postgresql``), or PATH's."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(Path(p).parts[4]))
+    if found:
+        return Path(found[-1]).parent
+    pg_ctl = shutil.which("pg_ctl")
+    return Path(pg_ctl).resolve().parent if pg_ctl else None
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL cluster on a free loopback port: ``initdb`` + ``pg_ctl``, trust on loopback only.
+
+    PostgreSQL refuses to run as root, so as root the cluster runs as the ``postgres`` user
+    (Debian's package makes it) or ``nobody``, in a folder under /tmp that it owns. Durability
+    is traded for speed (``fsync=off``; commits stay synchronous): a crash of the server process recovers every commit from its
+    WAL (``restart`` kills it with ``immediate``), only a crash of the machine would not.
+    """
+
+    def __init__(self) -> None:
+        bindir = postgres_bindir()
+        if bindir is None:
+            raise FileNotFoundError("PostgreSQL is not installed (Debian: apt-get install postgresql; make setup does)")
+        self.bindir = bindir
+        self.user = None if os.geteuid() != 0 else _cluster_user()
+        self.root = Path(tempfile.mkdtemp(prefix="nishabdham-pg-"))
+        self.data = self.root / "data"
+        self.port = free_port()
+        self._names = itertools.count(1)
+        if self.user is not None:
+            entry = pwd.getpwnam(self.user)
+            os.chown(self.root, entry.pw_uid, entry.pw_gid)
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale",
+                  "--no-sync")  # fmt: skip
+
+    def _run(self, tool: str, *argv: str, timeout_s: float = 120) -> subprocess.CompletedProcess:
+        command = [str(self.bindir / tool), *argv]
+        if self.user is not None:
+            command = ["runuser", "-u", self.user, "--", *command]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, cwd=self.root)
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"{' '.join(command)} -> {result.returncode}\n{result.stdout}\n{result.stderr}\n{self.log()}"
+            )
+        return result
+
+    def log(self) -> str:
+        path = self.root / "postgres.log"
+        try:
+            return path.read_text(encoding="utf-8", errors="replace")[-3000:]
+        except OSError:
+            return ""
+
+    def start(self) -> PostgresServer:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=300 "
+            "-c fsync=off -c full_page_writes=off"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "postgres.log"), "-o", options, "-w", "-t",
+                  "60", "start")  # fmt: skip
+        wait_for(self.ping, 30, f"PostgreSQL on port {self.port}")
+        return self
+
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
+    def stop(self, mode: str = "fast") -> None:
+        if self.running():
+            self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
+
+    def restart(self, down_s: float = 2.0) -> None:
+        """Kill the server at once (``immediate``: no clean shutdown, every connection cut), wait, start again."""
+        self.stop("immediate")
+        time.sleep(down_s)
+        self.start()
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _connect(self):
+        import psycopg
+
+        return psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True,
+                               connect_timeout=3)  # fmt: skip
+
+    def ping(self) -> bool:
+        import psycopg
+
+        try:
+            with self._connect() as conn:
+                return conn.execute("SELECT 1").fetchone() == (1,)
+        except psycopg.OperationalError:
+            return False
+
+    def create_database(self) -> str:
+        """A new, empty database; its SQLAlchemy URL."""
+        name = f"test_{os.getpid()}_{next(self._names)}"
+        with self._connect() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def cleanup(self) -> None:
+        try:
+            self.stop("immediate")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _cluster_user() -> str:
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    raise RuntimeError("no postgres or nobody user to run PostgreSQL as (it refuses to run as root)")
 
 
 def queue_env(redis: RedisServer, data_dir: Path, **extra: str) -> dict[str, str]:
@@ -223,17 +344,23 @@ def start_nishabdham(*argv: str, env: dict[str, str]) -> subprocess.Popen:
 class QueueHarness:
     """One test's queue: its own job store and output folders on the session's Redis, and its workers."""
 
-    def __init__(self, redis: RedisServer, tmp_path: Path, **settings: str) -> None:
+    def __init__(self, redis: RedisServer, tmp_path: Path, database_url: str = "", **settings: str) -> None:
         redis.flush()
         self.redis, self.tmp_path = redis, tmp_path
         self.data_dir = tmp_path / "data"
+        self.database_url = database_url or f"sqlite:///{self.data_dir / 'jobs.sqlite3'}"
+        if database_url:
+            settings = {"NISHABDHAM_DATABASE_URL": database_url, **settings}
         self.env = queue_env(redis, self.data_dir, **settings)
         self.workers: list[Worker] = []
+        self._stores: list = []
 
     def store(self):
         from nishabdham.workers.store import JobStore
 
-        return JobStore(f"sqlite:///{self.data_dir / 'jobs.sqlite3'}")
+        store = JobStore(self.database_url)
+        self._stores.append(store)
+        return store
 
     def worker(self, *, via: str = "celery", concurrency: int = 1, ready: bool = True) -> Worker:
         worker = Worker(
@@ -245,9 +372,12 @@ class QueueHarness:
     def batch(self, *argv: str, timeout_s: float = 300) -> subprocess.CompletedProcess:
         return nishabdham("batch", *argv, env=self.env, timeout_s=timeout_s)
 
-    def logs(self) -> str:
-        return "\n".join(f"--- {w.log_path.name}\n{w.log()[-4000:]}" for w in self.workers)
+    def logs(self, tail: int | None = 4000) -> str:
+        """Every worker's log (the last ``tail`` characters of each; all with None)."""
+        return "\n".join(f"--- {w.log_path.name}\n{w.log()[-tail if tail else 0 :]}" for w in self.workers)
 
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
+        for store in self._stores:
+            store.close()

@@ -80,7 +80,10 @@ class StandInPipeline:
 
 
 @pytest.fixture
-def runtime(tmp_path, monkeypatch):
+def runtime(tmp_path, monkeypatch, store_url):
+    """A worker process's runtime on this test's store (SQLite or PostgreSQL), with a stand-in pipeline."""
+    monkeypatch.setenv("NISHABDHAM_DATABASE_URL", store_url)
+    monkeypatch.setenv("NISHABDHAM_BROKER_URL", f"redis://127.0.0.1:{free_port()}/0")  # no Redis there
     settings = load_settings(max_attempts=2)
     process = WorkerRuntime(settings)
     process.error = None
@@ -193,7 +196,10 @@ def test_jobs_lists_state_stage_progress_and_error(runtime, tmp_path, capsys):
     runtime.error = AudioDecodeError("has no audio track", path=bad.source)
     run_job(bad.id, runtime)
     assert main(["jobs"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    health, lines = (lambda out: (out[:2], out[2:]))(capsys.readouterr().out.splitlines())
+    assert health[0] == f"store:  {runtime.store.shown_url} ok: 0 queued, 0 running, 1 done, 1 failed"
+    broker = runtime.settings.broker_url
+    assert health[1].startswith(f"broker: {broker} UNREACHABLE: OperationalError: ") and "refused" in health[1]
     assert lines[0].split()[:4] == ["JOB", "STATE", "STAGE", "DONE"]
     assert lines[1].split()[:5] == [bad.id, "failed", "transcribe", "50%", "1"]
     assert lines[2].strip() == f"error: {bad.source}: has no audio track"

@@ -1,4 +1,8 @@
-"""The job store: identity, compare-and-set claims, lost workers, the attempt cap, races between processes."""
+"""The job store: identity, compare-and-set claims, lost workers, the attempt cap, races between processes.
+
+Every test that takes ``store`` or ``store_url`` runs twice: on SQLite and on a real PostgreSQL
+(a throw-away cluster the session starts, tests/queue_support.py).
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,15 @@ import pytest
 from nishabdham.errors import ConfigError, InputError, QueueError
 from nishabdham.settings import load_settings
 from nishabdham.workers.store import DONE, FAILED, QUEUED, RUNNING, JobStore, output_options
+from tests.queue_support import free_port, wait_for
 
 LEASE = 60_000
 HOST = socket.gethostname()
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = JobStore(f"sqlite:///{tmp_path / 'jobs.sqlite3'}")
+def store(store_url):
+    store = JobStore(store_url)
     yield store
     store.close()
 
@@ -184,20 +189,58 @@ def _race(target, args_of, n=6) -> list:
     return results
 
 
-def test_processes_racing_to_create_and_claim_one_job_make_one_and_run_it_once(tmp_path, recording):
-    url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
-    JobStore(url).close()
+def _open_in_process(url, queue):
+    store = JobStore(url)
+    queue.put(sorted(store.counts().items()))
+
+
+def test_processes_racing_to_create_and_claim_one_job_make_one_and_run_it_once(store_url, tmp_path, recording):
+    url = store_url
+    # Six workers starting at once on a new database create the tables once, without an error.
+    assert _race(_open_in_process, (url,)) == [sorted({s: 0 for s in (QUEUED, RUNNING, DONE, FAILED)}.items())] * 6
     assert sorted(_race(_create_in_process, (url, recording, tmp_path))) == [False] * 5 + [True]
-    job = JobStore(url).list_jobs()[0]
+    store = JobStore(url)
+    job = store.list_jobs()[0]
     assert sorted(_race(_claim_in_process, (url, job.id))) == ["busy"] * 5 + ["claimed"]
-    assert len(JobStore(url).attempts(job.id)) == 1
+    assert len(store.attempts(job.id)) == 1
+    store.close()
 
 
 def test_an_unreachable_store_is_a_clear_queue_error(tmp_path):
     blocked = tmp_path / "file-not-dir"
     blocked.write_text("x")
-    with pytest.raises(QueueError, match=r"job store at sqlite:///.*failed to open.*NISHABDHAM_DATABASE_URL"):
+    with pytest.raises(QueueError, match=r"job store at sqlite:///.*failed to .*NISHABDHAM_DATABASE_URL"):
         JobStore(f"sqlite:///{blocked / 'jobs.sqlite3'}")
+
+
+@pytest.mark.postgres
+def test_an_unreachable_postgres_is_a_clear_queue_error_with_the_password_hidden():
+    url = f"postgresql+psycopg://nishabdham:secret@127.0.0.1:{free_port()}/jobs"
+    started = time.monotonic()
+    with pytest.raises(QueueError) as caught:
+        JobStore(url, retry_s=1.0)
+    message = str(caught.value)
+    assert message.startswith("the job store at postgresql+psycopg://nishabdham:***@127.0.0.1:")
+    assert "Connection refused" in message and "NISHABDHAM_DATABASE_URL" in message and "secret" not in message
+    assert 0.5 < time.monotonic() - started < 10  # it tried again, for up to retry_s, then gave up
+
+
+@pytest.mark.postgres
+def test_a_postgres_restart_is_waited_for_and_no_commit_is_lost(postgres_server, recording, tmp_path):
+    """Every store call during a restart waits for the server (retried), and what was committed before stays."""
+    import threading
+
+    store = JobStore(postgres_server.create_database())
+    job = store.submit(recording, tmp_path, load_settings())
+    assert store.claim(job.id, "a:1", lease_ms=LEASE, max_attempts=3).outcome == "claimed"
+    restart = threading.Thread(target=postgres_server.restart, kwargs={"down_s": 2.0})
+    restart.start()
+    wait_for(lambda: not postgres_server.running(), 30, "PostgreSQL to stop")
+    assert store.complete(job.id, "a:1", outputs=[tmp_path / "poem.json"], qa={}, timings_ms={}, audio_ms=1)
+    restart.join(timeout=60)
+    assert store.get(job.id).state == DONE
+    assert [(a.worker, a.outcome) for a in store.attempts(job.id)] == [("a:1", "done")]
+    store.close()
 
 
 def test_visibility_timeout_must_exceed_the_job_timeout():
@@ -206,6 +249,14 @@ def test_visibility_timeout_must_exceed_the_job_timeout():
     assert settings.broker_url == "redis://127.0.0.1:6379/0" and settings.database_url == ""
     with pytest.raises(ConfigError, match=r"NISHABDHAM_VISIBILITY_TIMEOUT_S: .*must exceed job_timeout_s \(3600\)"):
         load_settings(job_timeout_s=3600, visibility_timeout_s=3000)
+
+
+def test_counts_has_every_state(store, tmp_path):
+    ids = submit_distinct(store, tmp_path, 3)
+    store.claim(ids[0], "a:1", lease_ms=LEASE, max_attempts=3)
+    store.claim(ids[1], "a:1", lease_ms=LEASE, max_attempts=3)
+    store.fail(ids[1], "a:1", "not a recording", "decode")
+    assert store.counts() == {QUEUED: 1, RUNNING: 1, DONE: 0, FAILED: 1}
 
 
 def test_switching_a_new_database_to_wal_waits_for_another_process_opening_it(tmp_path):

@@ -14,6 +14,11 @@ ran (``acks_late``) and handed back when the process running it dies
 (``task_reject_on_worker_lost``); one message at a time per process; Redis's
 ``visibility_timeout`` is longer than the longest job, so a job that is still
 running is never handed to a second worker.
+
+Monitoring: every worker sends Celery's task events (received, started,
+succeeded, failed, retried) and ``batch`` a task-sent event, so Flower
+(``celery -A nishabdham.workers.celery_app flower``, the ``monitoring`` extra) and
+``celery events`` show the queue as it moves.
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ def _config(settings: Settings) -> dict[str, Any]:
         "result_backend": settings.broker_url,
         "broker_transport_options": transport,
         "result_backend_transport_options": transport,
+        "result_backend_always_retry": True,  # a Redis restart does not lose a finished task's result
+        "result_backend_max_retries": 20,
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
         "task_serializer": "json",
@@ -67,6 +74,8 @@ def _config(settings: Settings) -> dict[str, Any]:
         "task_soft_time_limit": settings.job_timeout_s,
         "task_time_limit": settings.job_timeout_s + HARD_LIMIT_MARGIN_S,
         "worker_prefetch_multiplier": 1,
+        "worker_send_task_events": True,  # Flower and `celery events` see every task (`-E`)
+        "task_send_sent_event": True,
         "worker_proc_alive_timeout": 300,  # a large model can take minutes to load
         "result_expires": 7 * 24 * 3600,
         "include": ["nishabdham.workers.tasks"],

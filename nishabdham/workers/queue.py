@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nishabdham.errors import QueueError
@@ -68,7 +69,7 @@ def recover_lost(settings: Settings, app: Celery | None = None) -> list[str]:
     """Put running jobs whose worker was lost back on the queue; returns their ids."""
     from nishabdham.workers.store import JobStore
 
-    store = JobStore.from_settings(settings)
+    store = JobStore.from_settings(settings, retry_s=0)  # runs in the worker's main loop: never wait here
     try:
         ids = store.requeue_lost(settings.job_lease_s * 1000)
         if ids:
@@ -77,3 +78,55 @@ def recover_lost(settings: Settings, app: Celery | None = None) -> list[str]:
         return ids
     finally:
         store.close()
+
+
+# --------------------------------------------------------------------------- health
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerHealth:
+    """What Redis says about the queue (``nishabdham jobs`` shows it)."""
+
+    url: str
+    ok: bool
+    waiting: int = 0
+    """Messages in the queue that no worker has taken yet."""
+    unacked: int = 0
+    """Messages a worker took and has not acknowledged yet (running, or held by a worker that died)."""
+    workers: tuple[str, ...] = ()
+    """Workers that answered a ping (empty when none did, or when not asked)."""
+    error: str = ""
+
+
+def broker_health(settings: Settings, *, ping_workers: bool = True, timeout_s: float = 1.0) -> BrokerHealth:
+    """Ask Redis how many messages wait and are held, and (optionally) which workers answer; never raises."""
+    from kombu import Connection
+
+    url = shown_url(settings.broker_url)
+    try:
+        with Connection(settings.broker_url, connect_timeout=timeout_s) as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout_s)
+            channel = connection.default_channel
+            client = channel.client
+            waiting = sum(int(client.llen(name)) for name in _priority_queues(channel, settings.queue_name))
+            unacked = int(client.hlen(channel.unacked_key))
+    except Exception as exc:  # noqa: BLE001 - any failure is "not healthy", with its reason
+        return BrokerHealth(url, False, error=f"{type(exc).__name__}: {exc}")
+    workers: tuple[str, ...] = ()
+    if ping_workers:
+        from nishabdham.workers.celery_app import make_app
+
+        try:
+            replies = make_app(settings).control.ping(timeout=timeout_s) or []
+            workers = tuple(sorted(name for reply in replies for name in reply))
+        except Exception as exc:  # noqa: BLE001
+            log.debug("no worker ping: %s", exc)
+    return BrokerHealth(url, True, waiting, unacked, workers)
+
+
+def _priority_queues(channel, name: str) -> list[str]:
+    """The Redis lists that hold one Celery queue (kombu keeps one per priority step)."""
+    try:
+        return list(dict.fromkeys(channel._q_for_pri(name, pri) for pri in channel.priority_steps))
+    except AttributeError:  # another kombu: the plain list only
+        return [name]

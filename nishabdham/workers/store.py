@@ -12,6 +12,12 @@ and the SHA-256 of the settings that change the output
 (:meth:`nishabdham.pipeline.runner.PipelineOptions.output_settings`). The same recording
 with the same settings is the same job, so no work is done twice.
 
+PostgreSQL (or another server) may be away for a moment (a restart, a fail-over):
+every read and every change of state is tried again for ``retry_s`` seconds
+before it fails with a :class:`~nishabdham.errors.QueueError`; SQLite waits on
+its lock instead (60 s busy timeout). The tables are created once, under an
+advisory lock on PostgreSQL, however many workers start at once.
+
 States: ``queued`` -> ``running`` -> ``done`` or ``failed``. A running job
 whose worker died (its process is gone, or it gave no heartbeat for the lease)
 is taken over by the next worker that gets its message, or put back to
@@ -35,13 +41,14 @@ API for the CLI and the review UI::
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from nishabdham.errors import QueueError
 from nishabdham.workers.db import database_url, make_engine, tables
@@ -71,6 +78,44 @@ __all__ = ["DONE", "FAILED", "QUEUED", "RUNNING", "STATES", "Attempt", "Claim", 
 
 log = logging.getLogger(__name__)
 
+#: How long a store on a database server keeps trying while the server is away (a restart takes seconds).
+RETRY_S = 60.0
+#: PostgreSQL advisory lock key held while the tables are created (any constant shared by every process).
+SCHEMA_LOCK = 0x6E697368
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def retried(method: F) -> F:
+    """Run ``method`` again while the database server is away (connection refused or dropped), up to ``retry_s``.
+
+    Each public method is one transaction or a series of them that are safe to run again.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: JobStore, *args: Any, **kwargs: Any) -> Any:
+        deadline, delay = time.monotonic() + self.retry_s, 0.25
+        while True:
+            try:
+                return method(self, *args, **kwargs)
+            except QueueError as exc:
+                if self.is_sqlite or not _server_away(exc) or time.monotonic() + delay > deadline:
+                    raise
+                log.warning("the job store at %s is away; trying again in %.1f s (%s)", self.shown_url, delay, exc)
+                time.sleep(delay)
+                delay = min(5.0, delay * 2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _server_away(exc: QueueError) -> bool:
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    cause = exc.__cause__
+    if isinstance(cause, OperationalError | InterfaceError):
+        return True
+    return isinstance(cause, DBAPIError) and bool(cause.connection_invalidated)
+
 
 # --------------------------------------------------------------------------- the store
 
@@ -78,19 +123,23 @@ log = logging.getLogger(__name__)
 class JobStore:
     """Jobs and attempts in one SQL database (see the module docstring)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, retry_s: float = RETRY_S) -> None:
         from sqlalchemy.engine import make_url
 
         self.url = url
-        self.shown_url = make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        self.shown_url = parsed.render_as_string(hide_password=True)
+        self.backend = parsed.get_backend_name()
+        self.is_sqlite = self.backend == "sqlite"
+        self.retry_s = retry_s
         self.metadata, self.jobs, self.attempt_rows = tables()
         with self._errors("open"):
             self.engine = make_engine(url)
-            self._create_tables()
+        self._create_tables()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> JobStore:
-        return cls(database_url(settings))
+    def from_settings(cls, settings: Settings, *, retry_s: float = RETRY_S) -> JobStore:
+        return cls(database_url(settings), retry_s=retry_s)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -102,6 +151,7 @@ class JobStore:
         job, _ = self.create(path, out_dir, output_options(settings), stem=stem)
         return job
 
+    @retried
     def create(
         self,
         path: str | Path,
@@ -140,10 +190,12 @@ class JobStore:
 
     # ----------------------------------------------------------------- reading
 
+    @retried
     def get(self, job_id: str) -> Job | None:
         with self._reading("read a job") as conn:
             return self._get(conn, job_id)
 
+    @retried
     def list_jobs(
         self, *, states: Iterable[str] | None = None, ids: Iterable[str] | None = None, limit: int | None = None
     ) -> list[Job]:
@@ -166,6 +218,7 @@ class JobStore:
                 )
             return [found[i] for i in wanted if i in found][:limit]
 
+    @retried
     def attempts(self, job_id: str) -> list[Attempt]:
         from sqlalchemy import select
 
@@ -180,8 +233,19 @@ class JobStore:
                 for r in conn.execute(query).mappings()
             ]
 
+    @retried
+    def counts(self) -> dict[str, int]:
+        """How many jobs are in each state (every state, zero included)."""
+        from sqlalchemy import func, select
+
+        query = select(self.jobs.c.state, func.count()).group_by(self.jobs.c.state)
+        with self._reading("count jobs") as conn:
+            found = {state: n for state, n in conn.execute(query).all()}
+        return {state: int(found.get(state, 0)) for state in STATES}
+
     # ----------------------------------------------------------------- the worker's side
 
+    @retried
     def claim(self, job_id: str, worker: str, *, lease_ms: int, max_attempts: int) -> Claim:
         """Start an attempt at ``job_id`` for ``worker``, unless it is finished or running elsewhere."""
         now = now_ms()
@@ -225,6 +289,7 @@ class JobStore:
     def heartbeat(self, job_id: str, worker: str) -> bool:
         return self._update_mine(job_id, worker, heartbeat_ms=now_ms())
 
+    @retried
     def complete(
         self,
         job_id: str,
@@ -243,12 +308,14 @@ class JobStore:
         )  # fmt: skip
         return self._finish_mine(job_id, worker, "done", "", changes)
 
+    @retried
     def fail(self, job_id: str, worker: str, error: str, code: str = "error") -> bool:
         """Mark the job failed for good (bad input, or no attempts left)."""
         now = now_ms()
         changes = dict(state=FAILED, finished_ms=now, heartbeat_ms=now, error=error, error_code=code)
         return self._finish_mine(job_id, worker, "failed", error, changes)
 
+    @retried
     def release(self, job_id: str, worker: str, error: str, code: str = "error") -> bool:
         """Put the job back to ``queued`` after an error worth another try."""
         changes = dict(state=QUEUED, worker="", error=error, error_code=code, heartbeat_ms=None)
@@ -256,6 +323,7 @@ class JobStore:
 
     # ----------------------------------------------------------------- recovery
 
+    @retried
     def requeue_lost(self, lease_ms: int, ids: Iterable[str] | None = None) -> list[str]:
         """Put running jobs whose worker is lost back to ``queued``; returns their ids."""
         now, moved = now_ms(), []
@@ -275,10 +343,12 @@ class JobStore:
         self.requeue_lost(lease_ms, ids)
         return [job.id for job in self.list_jobs(states=[QUEUED], ids=ids)]
 
+    @retried
     def retry_failed(self, ids: Iterable[str] | None = None) -> list[str]:
         """Give failed jobs a fresh set of attempts; returns their ids (now ``queued``)."""
         return self._reopen(self.list_jobs(states=[FAILED], ids=ids), error="", error_code="")
 
+    @retried
     def reopen_missing(self, ids: Iterable[str] | None = None) -> list[str]:
         """Put done jobs whose output files are gone back to ``queued``; returns their ids."""
         gone = [j for j in self.list_jobs(states=[DONE], ids=ids) if not all(Path(p).is_file() for p in j.outputs)]
@@ -294,17 +364,13 @@ class JobStore:
 
     # ----------------------------------------------------------------- internals
 
+    @retried
     def _create_tables(self) -> None:
-        from sqlalchemy.exc import OperationalError, ProgrammingError
-
-        for attempt in range(5):
-            try:
-                self.metadata.create_all(self.engine)
-                return
-            except (OperationalError, ProgrammingError) as exc:
-                if "already exists" not in str(exc) or attempt == 4:
-                    raise
-                time.sleep(0.1)  # another process created the schema at the same moment
+        """Create the tables once: one process at a time (SQLite's write lock, PostgreSQL's advisory lock)."""
+        with self._transaction("create its tables") as conn:
+            if self.backend == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
+            self.metadata.create_all(conn)
 
     @contextmanager
     def _errors(self, action: str) -> Iterator[None]:

@@ -29,7 +29,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
 
-from nishabdham.errors import ConfigError, InputError, NishabdhamError, SubtitleFormatError
+from nishabdham.errors import ConfigError, InputError, NishabdhamError, QueueError, SubtitleFormatError
 from nishabdham.types import dumps, from_jsonable
 from nishabdham.workers.celery_app import TASK_NAME
 from nishabdham.workers.jobs import Job, worker_name
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 #: Errors that come back on every try: the job fails at once.
 PERMANENT_ERRORS = (InputError, SubtitleFormatError, ConfigError)
 RETRY_BASE_S, RETRY_MAX_S = 10, 600
+#: When the job store stays away longer than its own retries, the message is sent again this much later.
+STORE_AWAY_RETRY_S = 30
 QA_SUFFIX = ".qa.json"
 
 
@@ -144,7 +146,11 @@ def _load_model_once(**_: Any) -> None:
 def transcribe_job(self, job_id: str) -> dict[str, Any]:
     """Run one job by id; progress goes to the job store and to ``update_state``."""
     process = runtime(self.app.nishabdham_settings)
-    outcome = run_job(job_id, process, _task_progress(self, job_id))
+    try:
+        outcome = run_job(job_id, process, _task_progress(self, job_id))
+    except QueueError as exc:  # the job store is away (a restart): not the job's fault, so no attempt is spent
+        log.warning("job %s: %s; sent again in %d s", job_id, exc, STORE_AWAY_RETRY_S)
+        raise self.retry(countdown=STORE_AWAY_RETRY_S, exc=exc) from exc
     if outcome.retry_in_s is not None:
         raise self.retry(countdown=outcome.retry_in_s)
     return {"job_id": outcome.job_id, "outcome": outcome.outcome, "error": outcome.error}
@@ -176,7 +182,10 @@ def run_job(job_id: str, process: WorkerRuntime, on_progress=None) -> Outcome:
     log.info("job %s: attempt %d on %s: %s", job_id, job.attempts, me, job.source)
 
     def progress(stage: str, fraction: float) -> None:
-        store.report_progress(job_id, me, stage, fraction)
+        try:
+            store.report_progress(job_id, me, stage, fraction)
+        except QueueError as exc:  # the store is away for a moment: the job goes on, the heartbeat keeps trying
+            log.warning("job %s: progress not recorded: %s", job_id, exc)
         if on_progress is not None:
             on_progress(stage, fraction)
 

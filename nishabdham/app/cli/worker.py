@@ -4,6 +4,8 @@ A thin wrapper over ``celery -A nishabdham.workers.celery_app worker`` (which wo
 as well): it checks that Redis answers, then starts the worker on the
 Nishabdham queue. Each worker process loads the model once, when it starts, and decodes
 ``cores / concurrency`` windows side by side (``NISHABDHAM_DECODE_WORKERS``).
+Every worker sends Celery's task events, so Flower
+(``celery -A nishabdham.workers.celery_app flower``) and ``celery events`` show the queue.
 Arguments after ``--`` go to Celery unchanged, e.g.
 ``nishabdham worker -- --max-memory-per-child=4000000``.
 """
