@@ -31,6 +31,9 @@ from nishabdham.pipeline.script import script_counts
 from nishabdham.pipeline.telugu import skeleton, to_iso
 from nishabdham.types import Segment, Word
 
+#: Strategy mark of a stretch whose Latin words are read as romanized Telugu whatever they look
+#: like: the language detector heard no English in its audio (see stage._check_english).
+TELUGU_VOICE = "telugu-voice"
 _EDGE = regex.compile(r"^(\W*)(.*?)(\W*)$", regex.DOTALL)
 _HAS_WORD = regex.compile(r"[\p{L}\p{N}\p{S}]")  # drop tokens that are punctuation only
 
@@ -61,6 +64,8 @@ class WordRepair:
         langid = replace(self.options.langid, telugu_prior=telugu_prior)
         if "romanize" in segment.strategy:  # decoded as Telugu because the detector heard no English here
             langid = replace(langid, telugu_prior=0.95, unknown_is_telugu=True)
+        if TELUGU_VOICE in segment.strategy:  # the detector heard no English, and a re-decode did no better
+            langid = replace(langid, telugu_prior=0.999, unknown_is_telugu=True)
         pieces = [_Piece(w, *_EDGE.match(w.text).groups()) for w in segment.words]
         tokens = classify([p.core for p in pieces], self.resources.restorer, langid)
         for piece, token in zip(pieces, tokens):

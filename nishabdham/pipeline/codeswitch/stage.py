@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from nishabdham.pipeline.codeswitch import english
 from nishabdham.pipeline.codeswitch.glossary import Glossary, load_glossary, starter_path
@@ -44,7 +45,7 @@ from nishabdham.pipeline.codeswitch.planner import (
     strategy_for,
     telugu_share,
 )
-from nishabdham.pipeline.codeswitch.repair import WordRepair, label
+from nishabdham.pipeline.codeswitch.repair import TELUGU_VOICE, WordRepair, label
 from nishabdham.pipeline.codeswitch.restore import Restorer
 from nishabdham.pipeline.transcribe import DecodeRequest, Planner, uncovered
 from nishabdham.pipeline.vad import SpeechRegion
@@ -200,12 +201,19 @@ class CodeSwitcher:
             for rest in [s for s in converted if not covering(retried, s)]:  # the re-decode stopped short
                 retried += [c for c in (self.repair.convert(s, language) for s in decoder.romanize(rest)) if c.words]
             return merge_redecoded(converted, retried)
-        log.warning(
-            "line at %d ms may be a translation (p(en)=%.3f) and its re-decode did no better: kept %r",
-            whole.start_ms,
-            p_english,
-            whole.text,
-        )
+        # The voice is not English and the re-decode did no better: the first pass's Latin words are
+        # what Whisper heard, written as English; read them as romanized Telugu (never keep a translation).
+        marked = [replace(s, strategy=f"{s.strategy}+{TELUGU_VOICE}") for original, _ in run.groups for s in original]
+        forced = [c for c in (self.repair.convert(s, language) for s in marked) if c.words]
+        if forced and telugu_share(forced) > telugu_share(converted):
+            log.warning(
+                "line at %d ms sounds Telugu (p(en)=%.3f) but was written as English; read as romanized Telugu: %r",
+                whole.start_ms,
+                p_english,
+                whole.text,
+            )
+            return forced
+        log.warning("line at %d ms may be a translation (p(en)=%.3f): kept %r", whole.start_ms, p_english, whole.text)
         return converted
 
     def _plain_english(self, whole: Segment, converted: list[Segment], decoder: Redecoder) -> list[Segment]:
