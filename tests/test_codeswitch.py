@@ -236,6 +236,16 @@ def test_a_sure_translation_of_telugu_is_caught_by_the_language_detector(stage):
     assert script_share(out[0].text, "Telugu") >= 0.9 and "romanize" in out[0].strategy
 
 
+def test_a_translation_whose_re_decode_did_no_better_is_read_as_romanized_telugu(stage):
+    """The detector hears no English and the romanizing re-decode gives nothing: the first pass's
+    Latin words are what Whisper heard, so they come out in Telugu script, never kept as English."""
+    decoder = FakeDecoder(p_english=0.02, romanized=None)
+    out, _ = stage.process([sure("medalu is here")], SPEECH, "auto", decoder)
+    assert decoder.calls[:2] == ["check", "romanize"]
+    text = " ".join(s.text for s in out)
+    assert script_share(text, "Telugu") == 1.0 and "telugu-voice" in out[0].strategy, text
+
+
 def test_english_the_detector_hears_is_never_romanized_and_unsure_english_is_decoded_as_english(stage):
     decoder = FakeDecoder(p_english=0.95, english="And so my fellow Americans ask not what")
     unsure = seg("and so my fellow america ask not what", probability=0.7)

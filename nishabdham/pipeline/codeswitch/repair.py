@@ -64,10 +64,10 @@ class WordRepair:
         langid = replace(self.options.langid, telugu_prior=telugu_prior)
         if "romanize" in segment.strategy:  # decoded as Telugu because the detector heard no English here
             langid = replace(langid, telugu_prior=0.95, unknown_is_telugu=True)
-        if TELUGU_VOICE in segment.strategy:  # the detector heard no English, and a re-decode did no better
-            langid = replace(langid, telugu_prior=0.999, unknown_is_telugu=True)
         pieces = [_Piece(w, *_EDGE.match(w.text).groups()) for w in segment.words]
         tokens = classify([p.core for p in pieces], self.resources.restorer, langid)
+        if TELUGU_VOICE in segment.strategy:  # the detector heard no English and a re-decode did no better:
+            tokens = [self._as_romanized(token) for token in tokens]  # every Latin word is romanized Telugu
         for piece, token in zip(pieces, tokens):
             piece.token = token
         if self.options.restore and self.options.rejoin_words and self.options.snap_to_words:
@@ -95,6 +95,10 @@ class WordRepair:
             script=script_of(text),
             strategy=strategy,
         )
+
+    def _as_romanized(self, token: Token) -> Token:
+        restoration = self.resources.restorer.restore(token.text) if token.kind == ENGLISH else None
+        return replace(token, kind=ROMANIZED, restoration=restoration) if restoration else token
 
     def _rebound(self, pieces: list[_Piece]) -> list[_Piece]:
         """Move word boundaries of romanized Telugu where real words need them (merge two, split one)."""
