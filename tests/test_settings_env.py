@@ -190,3 +190,17 @@ def test_variables_of_the_tooling_are_not_mistaken_for_settings(monkeypatch):
     monkeypatch.setenv("NISHABDHAM_MEDIA", "/media")
     monkeypatch.setenv("NISHABDHAM_CHROMIUM", "/usr/bin/chromium")
     assert load_settings().model == "bundled"
+
+
+@pytest.mark.parametrize("command", ["transcribe", "batch"])
+def test_every_model_option_of_the_command_line_reaches_the_settings(command, tmp_path):
+    """`--english` and the rest are read the same way by every command that accepts them."""
+    from nishabdham.app.cli import build_parser
+    from nishabdham.app.cli.common import model_settings
+
+    argv = [command, str(tmp_path), "--out", str(tmp_path / "subs"), "--model", "small", "--language", "te"]
+    argv += ["--second-line", "none", "--formats", "srt", "--english", "telugu"]
+    settings = model_settings(build_parser().parse_args(argv))
+    options = settings.pipeline_options()
+    assert (options.model.model, options.transcribe.language, options.second_line) == ("small", "te", "none")
+    assert options.writer.formats == ("srt",) and options.codeswitch.english_words == "telugu"

@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from nishabdham.app.cli.common import add_model_arguments, fail, settings_from, warn
+from nishabdham.app.cli.common import add_model_arguments, fail, model_settings, warn
 from nishabdham.app.cli.speakers import add_speaker_arguments, check_available, speaker_overrides
 from nishabdham.errors import InputError
 
@@ -46,14 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from nishabdham.workers.store import JobStore
 
     folder, out = _paths(args)
-    settings = settings_from(
-        args,
-        model=args.model,
-        language=args.language,
-        second_line=args.second_line,
-        formats=args.formats,
-        **speaker_overrides(args),
-    )
+    settings = model_settings(args, **speaker_overrides(args))
     check_available(settings)
     check_broker(settings)
     if out is not None:

@@ -23,6 +23,16 @@ def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
     return load_settings(getattr(args, "config", None), **overrides)
 
 
+def model_settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    """Settings with what :func:`add_model_arguments` read from the command line (one place for
+    every command that takes them, so none of them is accepted and then ignored)."""
+    if getattr(args, "english_words", None):
+        overrides["codeswitch"] = {"english_words": args.english_words}
+    return settings_from(
+        args, model=args.model, language=args.language, second_line=args.second_line, formats=args.formats, **overrides
+    )
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",

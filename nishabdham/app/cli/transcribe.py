@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from nishabdham.app.cli.common import add_model_arguments, fail, settings_from, warn
+from nishabdham.app.cli.common import add_model_arguments, fail, model_settings, warn
 from nishabdham.app.cli.speakers import add_speaker_arguments, check_available, speaker_overrides
 from nishabdham.errors import InputError, ModelError, NishabdhamError, OutputError
 
@@ -41,16 +41,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from nishabdham.pipeline.runner import Pipeline
 
-    overrides = {"codeswitch": {"english_words": args.english_words}} if args.english_words else {}
-    settings = settings_from(
-        args,
-        model=args.model,
-        language=args.language,
-        second_line=args.second_line,
-        formats=args.formats,
-        **overrides,
-        **speaker_overrides(args),
-    )
+    settings = model_settings(args, **speaker_overrides(args))
     check_available(settings)
     out_dir = Path(args.out)
     try:
