@@ -54,8 +54,17 @@ class Recorder:
     def romanize(self, segment):
         return self._call("romanize", segment)
 
-    def sounds_english(self, segment):
-        return self._call("sounds_english", segment)
+    def english(self, segment):
+        return self._call("english", segment)
+
+    def english_probability(self, segment):
+        return self._call("english_probability", segment)
+
+    def rescue(self, segment, strategy):
+        key = (f"rescue-{strategy}", segment.start_ms, segment.end_ms, segment.text)
+        if key not in self.store:
+            self.store[key] = self.inner.rescue(segment, strategy)
+        return self.store[key]
 
 
 class Replayer(Recorder):
@@ -67,16 +76,25 @@ class Replayer(Recorder):
             return self.store[key]
         self.store.setdefault("_misses", 0)
         self.store["_misses"] += 1
-        return True if name == "sounds_english" else []
+        return 1.0 if name == "english_probability" else []
+
+    def rescue(self, segment, strategy):
+        return self._call(f"rescue-{strategy}", segment)
 
 
-def decode(manifest: Path, out: Path) -> None:
+def decode(manifest: Path, out: Path, nbest: int = 1, temperatures: tuple[float, ...] | None = None) -> None:
     from nishabdham.evaluation.manifest import read_manifest
     from nishabdham.pipeline.codeswitch.stage import CodeSwitcher
     from nishabdham.pipeline.runner import Pipeline, PipelineOptions
 
     entries, _ = read_manifest(manifest)
-    pipeline = Pipeline(PipelineOptions())
+    from dataclasses import replace
+
+    options = PipelineOptions()
+    options = replace(options, codeswitch=replace(options.codeswitch, nbest=nbest))
+    if temperatures:
+        options = replace(options, transcribe=replace(options.transcribe, temperatures=temperatures))
+    pipeline = Pipeline(options)
     rows = []
     original = CodeSwitcher.process
 
@@ -139,11 +157,20 @@ def main() -> int:
     parser.add_argument("--grid", action="store_true", help="search the constants (chosen on --tune-on)")
     parser.add_argument("--tune-on", default="cv_te_spkA", help="the speaker fold constants are chosen on")
     parser.add_argument("--texts", action="store_true", help="print each row's output")
+    parser.add_argument("--temperatures", help="--decode: the fallback schedule, comma-separated (0: greedy only)")
+    parser.add_argument("--nbest", type=int, default=1, help="--decode: beam hypotheses kept per window (rescoring)")
+    parser.add_argument(
+        "--nbest-weights", help="replay n-best rescoring with each of these word-model weights (comma-separated)"
+    )
     args = parser.parse_args()
     if args.decode:
-        decode(args.manifest or args.dev / "te_cv" / "manifest.jsonl", args.cache)
+        temperatures = tuple(float(t) for t in args.temperatures.split(",")) if args.temperatures else None
+        decode(args.manifest or args.dev / "te_cv" / "manifest.jsonl", args.cache, args.nbest, temperatures)
         return 0
     rows = pickle.loads(args.cache.read_bytes())
+    if args.nbest_weights:
+        nbest_grid(rows, [float(w) for w in args.nbest_weights.split(",")], args.tune_on)
+        return 0
     if not args.grid:
         result = replay(rows)
         texts = result.pop("_texts")
@@ -154,6 +181,19 @@ def main() -> int:
         return 0
     grid(rows, args.tune_on)
     return 0
+
+
+def nbest_grid(rows: list[dict], weights: list[float], tune_on: str) -> None:
+    """Replay without rescoring, then with each word-model weight; the weight is chosen on ``tune_on``."""
+    from nishabdham.pipeline.codeswitch.options import CodeSwitchOptions
+
+    results = [("off", replay(rows, CodeSwitchOptions(nbest=1)))]
+    results += [(w, replay(rows, CodeSwitchOptions(nbest=5, nbest_lm_weight=w))) for w in weights]
+    for name, result in results:
+        result.pop("_texts")
+        print(name, json.dumps(result), flush=True)
+    best = min(results[1:], key=lambda r: (r[1][tune_on]["cer"], r[1][tune_on]["wer"]))
+    print("chosen on", tune_on, "nbest_lm_weight", best[0], json.dumps(best[1]))
 
 
 #: The constants searched, each with the values tried (module, name, values).

@@ -40,6 +40,21 @@ class Word:
 
 
 @dataclass(frozen=True, slots=True)
+class Alternative:
+    """Another reading of a segment that Whisper's beam search held (n-best), timed on its words.
+
+    ``logprob`` is its log probability minus the best reading's (at most 0).
+    """
+
+    words: tuple[Word, ...]
+    logprob: float
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+@dataclass(frozen=True, slots=True)
 class Segment:
     """A stretch of speech as the recogniser returned it, with its words.
 
@@ -62,6 +77,8 @@ class Segment:
     source_text: str = ""
     decode_language: str = ""
     strategy: str = ""
+    alternatives: tuple[Alternative, ...] = ()
+    """The beam's other readings of this segment, while the code-switch stage rescores them (then empty)."""
 
 
 @dataclass(frozen=True, slots=True)

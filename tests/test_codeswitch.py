@@ -44,6 +44,13 @@ def test_english_stays_english_and_the_segment_is_code_switched(stage):
     assert out[0].language == "te-en"
 
 
+def test_an_ending_whisper_wrote_apart_joins_its_word_even_when_it_is_english(stage):
+    out = run(stage, seg("aa pillala ku oka kavita no vinipinchindi"))
+    assert out[0].text == "ఆ పిల్లలకు ఒక కవితను వినిపించింది"
+    assert [(w.start_ms, w.end_ms) for w in out[0].words][3] == (1600, 2400)  # the joined word spans both
+    assert run(stage, seg("I said no to him."))[0].text == "I said no to him."  # English stays English
+
+
 def test_english_policy_telugu_writes_english_words_in_telugu_script():
     stage = CodeSwitcher(CodeSwitchOptions(english_words="telugu"))
     out = run(stage, seg("ee bridge meeda vaana"))
@@ -61,7 +68,9 @@ def test_telugu_script_loanwords_follow_the_english_policy(stage):
 
 def test_glossary_corrects_near_misses_of_terms(stage):
     out = run(stage, seg("Pothana bhagavatham lo chandassu"))
-    assert out[0].text.split()[:2] == ["పోతన", "భాగవతము"]
+    # the ending లో joins the term, which keeps its canonical spelling
+    assert out[0].text.split()[:2] == ["పోతన", "భాగవతములో"]
+    assert run(stage, seg("Pothana bhagavatham chandassu"))[0].text.split()[:2] == ["పోతన", "భాగవతము"]
     assert "ఛందస్సు" in out[0].text
 
 

@@ -40,6 +40,17 @@ def test_trailing_you_over_silence_is_trimmed():
     assert kept[0].text == "bosu veeruni kranti" and removed[0].text == "you"
 
 
+def test_a_known_line_at_the_end_of_a_segment_is_trimmed_where_nothing_was_said():
+    said = seg("ee kavita chaala bagundi", 1000, 3800)
+    outro = seg("I'll see you in the next video.", 4000, 7000)
+    segment = Segment(1000, 7000, said.text + " " + outro.text, said.words + outro.words)
+    kept, removed = guard([segment], SPEECH)
+    assert kept[0].text == "ee kavita chaala bagundi"
+    assert [r.text for r in removed] == ["I'll see you in the next video."]
+    spoken = seg("ee kavita chaala bagundi I'll see you in the next video.", 10000, 14000)
+    assert guard([spoken], SPEECH)[0][0].text == spoken.text  # said aloud, it stays
+
+
 def test_repetition_loop_without_speech_is_removed_but_a_spoken_refrain_stays():
     loop = seg("I am here. I am here. I am here.", 2000, 9000)  # the last repeats lie over silence
     kept, removed = guard([loop], SPEECH)

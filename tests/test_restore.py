@@ -67,6 +67,17 @@ def test_fragments_merge_into_one_real_word(restorer):
     assert restorer.merge("meeru", "manchi") is None  # two real words stay two words
 
 
+@pytest.mark.parametrize(
+    "word, ending, telugu",
+    [("konda", "lu", "కొండలు"), ("pustakam", "lo", "పుస్తకంలో"), ("pillala", "ku", "పిల్లలకు"), ("kavita", "no", "కవితను")],
+)
+def test_an_ending_written_apart_joins_its_word(restorer, word, ending, telugu):
+    # both halves are listed words (లు, లో, ను ...): only an ending that short may still join
+    assert restorer.restore(word).in_lexicon and restorer.restore(ending).in_lexicon
+    merged = restorer.merge(word, ending)
+    assert merged is not None and merged.telugu == telugu
+
+
 def test_a_run_together_token_splits_into_two_real_words(restorer):
     cut = restorer.split("kavitamanchi")
     assert cut is not None

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from nishabdham.pipeline import encoder, hypotheses
 from nishabdham.pipeline.audio import Audio
 from nishabdham.pipeline.model import LoadedModel
 from nishabdham.pipeline.progress import Progress, null_progress
@@ -81,6 +82,8 @@ class DecodeRequest:
     """Override the options' fallback schedule (re-decodes use 0.0 only)."""
     beam_size: int | None = None
     """Override the options' beam width (re-decodes search greedily)."""
+    hypotheses: int = 1
+    """Beam hypotheses to keep per decode for rescoring (1: the best only; see pipeline.hypotheses)."""
     tokens_per_second: float | None = None
     """Stop after this many tokens per second of audio (re-decodes: a loop cannot run to 448 tokens).
     Romanized Telugu measured at 5.5 tokens/s (median) and 7.4 at most on the dev recordings."""
@@ -237,6 +240,16 @@ def decode_window(
 
     ``advanced`` hears, after each segment, how far into the window (ms) decoding has got.
     """
+    encoder.install(model.whisper)
+    if request.hypotheses > 1:
+        hypotheses.install(model.whisper)
+        with hypotheses.recording(request.hypotheses) as calls:
+            out = _decode_window(model, audio, window, request, options, advanced)
+        return hypotheses.with_alternatives(out, calls)
+    return _decode_window(model, audio, window, request, options, advanced)
+
+
+def _decode_window(model, audio, window, request, options, advanced) -> list[Segment]:
     raw_segments, _info = model.whisper.transcribe(
         window_audio(audio, window),
         language=request.language,
@@ -295,12 +308,23 @@ def split_at_regions(segment: Segment, window: Window) -> list[Segment]:
 
 
 def detect_languages(model: LoadedModel, samples: np.ndarray, sample_rate: int = 16000) -> dict[str, float]:
-    """Whisper's language probabilities for some audio (at most its first 30 s)."""
-    samples = samples[: _DETECT_SECONDS * sample_rate]
+    """Whisper's language probabilities for some audio (at most its first 30 s).
+
+    The audio is encoded exactly as a decode of the same samples encodes its first 30 s, through
+    the model's encoder cache (:func:`nishabdham.pipeline.encoder.install`): a re-decode of a
+    stretch just checked (romanizing, or as plain English) then reuses the encoder's work.
+    """
+    from faster_whisper.audio import pad_or_trim
+
     if len(samples) < sample_rate // 2:
         samples = np.pad(samples, (0, sample_rate // 2 - len(samples)))
-    _, _, probabilities = model.whisper.detect_language(audio=samples)
-    return dict(probabilities)
+    whisper = model.whisper
+    encoder.install(whisper)
+    features = whisper.feature_extractor(samples)
+    frames = whisper.feature_extractor.nb_max_frames
+    encoded = whisper.encode(pad_or_trim(features[:, : min(frames, features.shape[-1] - 1)]))
+    results = whisper.model.detect_language(encoded)[0]
+    return {token[2:-2]: float(probability) for token, probability in results}
 
 
 def latin_only_tokens(model: LoadedModel) -> tuple[int, ...]:

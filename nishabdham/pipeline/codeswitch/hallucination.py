@@ -109,28 +109,34 @@ def _segment_reason(segment: Segment, coverage, junk, prompt_words, options: Gua
 
 
 def _trim_junk_words(segment: Segment, coverage, junk, options: GuardOptions) -> tuple[Segment, list[Removal]]:
-    """Drop junk words at the end of a segment ("... kranti. You") where nothing was said."""
+    """Drop known junk at the end of a segment ("... kranti. You", "... kranti. I'll see you in the
+    next video.") where nothing was said, or said unsure: one word or a whole known line."""
     words = list(segment.words)
     dropped: list[Removal] = []
     while len(words) > 1:
-        last = words[-1]
-        if normalize_text(last.text) not in junk:
+        tail = _junk_tail(words, junk)
+        if not tail:
             break
-        speech = coverage(last.start_ms, last.end_ms)
-        if speech >= options.min_speech_coverage and last.probability >= options.low_probability:
+        start, end = tail[0].start_ms, tail[-1].end_ms
+        speech = coverage(start, end)
+        probability = _mean_probability(tail)
+        if speech >= options.min_speech_coverage and probability >= options.low_probability:
             break
-        dropped.append(
-            Removal(
-                last.start_ms,
-                last.end_ms,
-                last.text,
-                f"known hallucination at the end of a line (voice activity {speech:.0%}, p={last.probability:.2f})",
-            )
-        )
-        words.pop()
+        text = " ".join(w.text for w in tail)
+        reason = f"known hallucination at the end of a line (voice activity {speech:.0%}, p={probability:.2f})"
+        dropped.append(Removal(start, end, text, reason))
+        del words[-len(tail) :]
     if not dropped:
         return segment, []
     return _with_words(segment, words), dropped
+
+
+def _junk_tail(words: list[Word], junk, longest: int = 10) -> list[Word]:
+    """The longest run of last words (not all of them) that is a known junk line, or nothing."""
+    for n in range(min(longest, len(words) - 1), 0, -1):
+        if normalize_text(" ".join(w.text for w in words[-n:])) in junk:
+            return words[-n:]
+    return []
 
 
 def _drop_loops(segment: Segment, coverage, options: GuardOptions) -> tuple[Segment, list[Removal]]:

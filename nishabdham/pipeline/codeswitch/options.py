@@ -44,6 +44,10 @@ class CodeSwitchOptions:
     """A line that comes out English is checked with Whisper's language detector on its audio; below this probability of English (and below ``english_check_confident`` for sure words) the voice is not English: Whisper translated, and the line is decoded again, romanizing. Tuned on speaker cv_te_spkA + JFK (Telugu at most 0.013, JFK 0.95); checked on cv_te_spkC (Telugu at most 0.041)."""
     english_check_confident: float = 0.1
     """The detector's bar for English written with sure words (same folds as ``english_check``)."""
+    nbest: int = 1
+    """Beam hypotheses the pivot decode keeps per window for rescoring with the Telugu word model (1: off)."""
+    nbest_lm_weight: float = 0.5
+    """Weight of the language evidence (word model, English frequency) against the acoustic score in n-best rescoring."""
     min_covered_ms: int = 1000
     """A speech region at least this long with no word after the stage is decoded again on its own; if still nothing, it is recorded in ``removed`` with a warning (0: no coverage pass)."""
     langid: LangIdOptions = field(default_factory=LangIdOptions)

@@ -73,7 +73,14 @@ def decode_planner(options: CodeSwitchOptions, glossary: Glossary, model_name: s
         if strategy_for(options, model_name, language) == "pivot":
             # No hotwords here: measured on the dev set, base recites the hotword list into
             # pauses (CER 0.48 -> 1.19); the glossary still corrects near misses afterwards.
-            return replace(base, language="en", initial_prompt=options.prompt, hotwords="", strategy="pivot")
+            return replace(
+                base,
+                language="en",
+                initial_prompt=options.prompt,
+                hotwords="",
+                strategy="pivot",
+                hypotheses=options.nbest if options.restore else 1,
+            )
         if language in ("", "auto"):  # Whisper detects the language of every segment
             return replace(
                 base, language=None, multilingual=True, hotwords=base.hotwords or hot_latin, strategy="native"

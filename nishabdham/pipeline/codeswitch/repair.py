@@ -26,7 +26,7 @@ from nishabdham.pipeline.codeswitch.langid import ENGLISH, OTHER, ROMANIZED, TEL
 from nishabdham.pipeline.codeswitch.lexicon import Lexicon
 from nishabdham.pipeline.codeswitch.options import CodeSwitchOptions
 from nishabdham.pipeline.codeswitch.planner import INDIC_SCRIPTS
-from nishabdham.pipeline.codeswitch.restore import Restorer, normalize_latin
+from nishabdham.pipeline.codeswitch.restore import Restorer, is_clitic, normalize_latin
 from nishabdham.pipeline.script import script_counts
 from nishabdham.pipeline.telugu import skeleton, to_iso
 from nishabdham.types import Segment, Word
@@ -34,6 +34,8 @@ from nishabdham.types import Segment, Word
 #: Strategy mark of a stretch whose Latin words are read as romanized Telugu whatever they look
 #: like: the language detector heard no English in its audio (see stage._check_english).
 TELUGU_VOICE = "telugu-voice"
+#: Case endings and clitics a glossary term may carry (longest first): the term is matched without them.
+ENDINGS = ("లోని", "లో", "ను", "ని", "కు", "కి", "తో", "గా", "లు", "నో")
 _EDGE = regex.compile(r"^(\W*)(.*?)(\W*)$", regex.DOTALL)
 _HAS_WORD = regex.compile(r"[\p{L}\p{N}\p{S}]")  # drop tokens that are punctuation only
 
@@ -105,7 +107,8 @@ class WordRepair:
         merged: list[_Piece] = []
         for piece in pieces:
             prev = merged[-1] if merged else None
-            if prev is not None and _romanized(prev) and _romanized(piece) and not prev.trail and not piece.lead:
+            attachable = _romanized(piece) or _ending(piece)
+            if prev is not None and _romanized(prev) and attachable and not prev.trail and not piece.lead:
                 joined = self.resources.restorer.merge(prev.core, piece.core)
                 if joined is not None:
                     word = replace(prev.word, end_ms=piece.word.end_ms, text=prev.word.text + " " + piece.word.text,
@@ -175,9 +178,23 @@ class WordRepair:
                     i += n
                     break
             else:
-                out.append(words[i])
+                out.append(self._term_with_ending(words[i]))
                 i += 1
         return out
+
+    def _term_with_ending(self, word: Word) -> Word:
+        """A term with a case ending joined to it (భాగవతంలో): the term's canonical spelling, ending kept."""
+        lead, core, trail = _EDGE.match(word.text).groups()
+        if not script_counts(core).get("Telugu"):
+            return word
+        for ending in ENDINGS:
+            stem = core[: -len(ending)]
+            if core.endswith(ending) and len(stem) > len(ending):
+                term = self.resources.glossary.match(skeleton(to_iso(stem)))
+                if term is not None and term.words == 1:
+                    text = lead + term.telugu + ending + trail
+                    return replace(word, text=text, source=word.source or word.text) if text != word.text else word
+        return word
 
 
 @dataclass
@@ -189,6 +206,11 @@ class _Piece:
     core: str
     trail: str
     token: Token | None = None
+
+
+def _ending(piece: _Piece) -> bool:
+    """A short Latin word read as English that may be a Telugu ending written apart (``melu no``)."""
+    return piece.token is not None and piece.token.kind == ENGLISH and is_clitic(piece.core)
 
 
 def _romanized(piece: _Piece) -> bool:

@@ -82,7 +82,17 @@ CURATED_BONUS = 0.5  # a word of the hand-made list (hand-set)
 SPACE_EDIT = 3.0  # a word boundary written where there is none, or left out (spkA)
 BOTH_BONUS = 2.0  # a word of both lists (hand-set)
 FUNCTION_SHARE = 0.35  # share of function words in running text (a textbook figure, not tuned)
+#: Telugu case endings and clitics (ను, లు, లో, కి, గా, తో ...) are written joined to their word;
+#: Whisper often writes them apart, and some are English words too (``no``, ``lo``, ``go``). A Latin
+#: word this short after romanized Telugu may join it even when both halves are listed words
+#: (linguistic, not tuned: the longest such endings, ``tho``/``ki``, are three letters romanized).
+CLITIC_LETTERS = 3
 LM_WEIGHT = 0.75  # weight of the corpus word model in a word's prior; the rest is the word list's (spkA; 0-0.9 tried)
+
+
+def is_clitic(word: str) -> bool:
+    """Short enough to be a Telugu ending Whisper wrote apart from its word."""
+    return 0 < len(normalize_latin(word)) <= CLITIC_LETTERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,10 +309,16 @@ class Restorer:
         return Restoration(telugu, iso, round(score, 3), real, "lexicon" if real else "spelling")
 
     def merge(self, first: str, second: str) -> Restoration | None:
-        """One real word for two romanized fragments (``sanki tanal`` -> సంకీర్తనలు), when it scores better."""
+        """One real word for two romanized fragments (``sanki tanal`` -> సంకీర్తనలు), when it scores better.
+
+        Two real words stay two words, unless the second is an ending written apart
+        (``kondal u``, ``melu no`` -> మేలును: see :data:`CLITIC_LETTERS`).
+        """
         a, b = self.restore(first), self.restore(second)
-        if a is None or b is None or (a.in_lexicon and b.in_lexicon):
-            return None  # two real words stay two words
+        if a is None or b is None:
+            return None
+        if a.in_lexicon and b.in_lexicon and not is_clitic(second):
+            return None
         joined = self.restore(first + second)
         if joined is None or not joined.in_lexicon:
             return None

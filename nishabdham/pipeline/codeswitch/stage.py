@@ -21,7 +21,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from nishabdham.pipeline.codeswitch import english
+from nishabdham.pipeline.codeswitch import english, nbest
 from nishabdham.pipeline.codeswitch.glossary import Glossary, load_glossary, starter_path
 from nishabdham.pipeline.codeswitch.hallucination import guard
 from nishabdham.pipeline.codeswitch.lexicon import Lexicon, load_lexicon
@@ -69,13 +69,17 @@ class CodeSwitcher:
         self.repair = WordRepair(options, self)
 
     @property
+    def folder(self) -> str:
+        """Where the word list and word model are installed."""
+        from nishabdham.pipeline.model import default_models_dir
+
+        return self.models_dir or str(default_models_dir())
+
+    @property
     def restorer(self) -> Restorer:
         if self._restorer is None:
-            from nishabdham.pipeline.model import default_models_dir
-
-            folder = self.models_dir or str(default_models_dir())
-            self.lexicon = load_lexicon(folder)
-            lm = load_lm(folder) if self.options.word_model else None
+            self.lexicon = load_lexicon(self.folder)
+            lm = load_lm(self.folder) if self.options.word_model else None
             self._restorer = Restorer(self.lexicon, snap=self.options.snap_to_words, lm=lm)
         return self._restorer
 
@@ -105,6 +109,10 @@ class CodeSwitcher:
         decoder: Redecoder | None = None,
     ) -> tuple[list[Segment], list[Removal]]:
         """Guard, classify, restore, apply the English policy and the glossary, segment by segment."""
+        if self.options.enabled and self.options.nbest > 1 and language != "en":
+            segments = self._rescore(segments, language)
+        else:
+            segments = [replace(s, alternatives=()) if s.alternatives else s for s in segments]
         kept, removed = guard(segments, regions, self.options.prompt, self.options.guard)
         if not self.options.enabled or language == "en":
             return [label(s, "en" if language == "en" else s.language) for s in kept], removed
@@ -127,6 +135,21 @@ class CodeSwitcher:
         out = [segment for segments in checked for segment in segments if segment.words]
         out = self._cover(out, regions, removed, language, decoder)
         return english.sentence_case(out), removed
+
+    def _rescore(self, segments: Sequence[Segment], language: str) -> list[Segment]:
+        """Each segment read as the likeliest of the beam's readings (see :mod:`.nbest`)."""
+        if not any(s.alternatives for s in segments):
+            return list(segments)
+        lm = load_lm(self.folder)
+        out, changed = [], 0
+        for segment in segments:
+            best, differs = nbest.rescore(
+                segment, lambda s: self.repair.convert(s, language), lm, self.restorer, self.options.nbest_lm_weight
+            )
+            out.append(best)
+            changed += differs
+        log.info("n-best rescoring chose another reading for %d of %d segments", changed, len(out))
+        return out
 
     def _cover(
         self,
