@@ -15,7 +15,16 @@ from nishabdham.pipeline.codeswitch import second_line
 from nishabdham.pipeline.qa import qa_report
 from nishabdham.pipeline.segment import CueRules, VersePiece, verse_cues
 from nishabdham.pipeline.vad import SpeechRegion
-from nishabdham.pipeline.verse import line_metre, parse_text, read_text, scan, yati_break
+from nishabdham.pipeline.verse import (
+    identify_metre,
+    line_metre,
+    pada_breaks,
+    parse_ganas,
+    parse_text,
+    read_text,
+    scan,
+    yati_break,
+)
 from nishabdham.types import Segment, Transcript, Word
 
 L1 = "కలసపాడు బ్రిడ్జిపై నుంచి నీరు ప్రవహించింది"
@@ -24,6 +33,54 @@ L3 = "బోసు వీరుని క్రాంతి"
 L4 = "ముందుచూపు లేని మూర్ఖుండు చెడిపోవు"
 CAMPAKAMALA = "స్ధిరమతులై సదాభజన సేయు మహాత్ముల పాదధూళి నా"
 SARDULAM = "శ్రీకైవల్యపదంబుఁ జేరుటకునై చింతించెదన్ లోకర"
+
+# Classical verses in the public domain, as commonly printed.
+VEMANA = [  # Vēmana śatakam: āṭaveladi
+    "ఉప్పుకప్పురంబు నొక్కపోలికనుండు",
+    "చూడచూడ రుచుల జాడవేరు",
+    "పురుషులందు పుణ్య పురుషులు వేరయా",
+    "విశ్వదాభిరామ వినురవేమ",
+]
+VEMANA_ALPUDU = [  # āṭaveladi; చు before మ్రో and బు before మ్రో count as laghu
+    "అల్పుడెపుడు పల్కు నాడంబరముగాను",
+    "సజ్జనుండు పల్కు చల్లగాను",
+    "కంచు మ్రోగినట్లు కనకంబు మ్రోగునా",
+    "విశ్వదాభిరామ వినురవేమ",
+]
+TELUGADELA = [  # Śrīkṛṣṇadēvarāya, Āmuktamālyada: āṭaveladi
+    "తెలుఁగదేల యన్న దేశంబు తెలుఁగేను",
+    "దెలుఁగు వల్లభుండఁ దెలుఁగొకండ",
+    "ఎల్ల నృపులు గొలువ నెఱుఁగవే బాసాడి",
+    "దేశభాషలందుఁ దెలుఁగు లెస్స",
+]
+SUMATI = [  # Sumati śatakam: kandam (a pāda may end inside a word: "మోహరమునఁ దా|నెక్కిన")
+    "అక్కరకు రాని చుట్టము",
+    "మ్రొక్కిన వరమీని వేల్పు మోహరమునఁదా",
+    "నెక్కిన బారని గుర్రము",
+    "గ్రక్కున విడువంగవలయుఁ గదరా సుమతీ",
+]
+SUMATI_KOPAME = [  # kandam; మె before స్వ counts as laghu
+    "తన కోపమె తన శత్రువు",
+    "తన శాంతమె తనకు రక్ష దయ చుట్టంబౌ",
+    "తన సంతోషమె స్వర్గము",
+    "తన దుఃఖమె నరకమండ్రు తథ్యము సుమతీ",
+]
+MANDARA = [  # Pōtana, Bhāgavatam (Prahlāda): sīsam, then its tēṭagīti
+    "మందార మకరంద మాధుర్యమునఁ దేలు మధుపంబు వోవునే మదనములకు",
+    "నిర్మల మందాకినీ వీచికలఁ దూఁగు రాయంచ సనునె తరంగిణులకు",
+    "లలిత రసాలపల్లవ ఖాదియై చొక్కు కోయిల సేరునే కుటజములకుఁ",
+    "బూర్ణేందు చంద్రికా స్ఫురిత చకోరక మరుగునే సాంద్ర నీహారములకు",
+    "అంబుజోదర దివ్య పాదారవింద",
+    "చింతనామృత పానవిశేష మత్త",
+    "చిత్త మేరీతి నితరంబుఁ జేరనేర్చు",
+    "వినుత గుణశీల! మాటలు వేయునేల?",
+]
+PROSE = [  # Common Voice sentences (CC0)
+    "కలసపాడు బ్రిడ్జిపై నుంచి నీరు ప్రవహించింది",
+    "ఇప్పుడే ఒక చక్కటి కల కన్నాను",
+    "కాసిన పండ్లభారము చేత వృక్షములు వంగినట్లు",
+    "ముద్దనూరు చెరువు కట్ట తెగింది",
+]
 
 
 def heard(start_ms: int, romanized: str, step: int = 450) -> list[Word]:
@@ -79,6 +136,77 @@ def test_yati_break_is_the_word_holding_the_yati_syllable():
     assert CAMPAKAMALA.split()[yati_break(CAMPAKAMALA, "campakamāla")] == "సేయు"  # 11th syllable: సే
     assert SARDULAM.split()[yati_break(SARDULAM, "śārdūlam")] == "చింతించెదన్"  # 13th: చిం
     assert yati_break(CAMPAKAMALA, "") is None
+
+
+def test_ganas_of_a_pada():
+    marks = "".join(m for m, _ in scan(VEMANA[0]))  # ఉప్పు కప్పు రంబు | నొక్కపో లికనుండు
+    assert parse_ganas(marks, "SSSII") == ((0, 2, 4, 6, 9),)
+    assert parse_ganas(marks, "SSSSS") == ()
+    # kandam, 2nd pāda: భ స జ భ స fits; a భ in the 6th place of the half-verse (జ or నల only) does not
+    assert parse_ganas("UIIIIUIUIUIIIIU", "KOJOG") == ((0, 3, 6, 9, 12),)
+    assert parse_ganas("UIIIIUUIIUIIIIU", "KOJOG") == ()
+    assert parse_ganas("IUIIIUIIU" + "UU", "OKOK") == ()  # జ never in an odd place
+    assert parse_ganas("UIIUIIUIx", "OKO")  # a final laghu counts as guru
+
+
+@pytest.mark.parametrize(
+    ("lines", "metre"),
+    [
+        (VEMANA, "āṭaveladi"),
+        (VEMANA_ALPUDU, "āṭaveladi"),
+        (TELUGADELA, "āṭaveladi"),
+        (SUMATI, "kandam"),
+        (SUMATI_KOPAME, "kandam"),
+        ([f"{SUMATI[0]} {SUMATI[1]}", f"{SUMATI[2]} {SUMATI[3]}"], "kandam"),  # printed as two half-verses
+        ([f"{SUMATI[0]} {SUMATI[1]}", f"{SUMATI[2]} {SUMATI[3][:-1]}"], ""),  # సుమత: a kandam ends in a guru
+        (MANDARA, "sīsam"),
+        (MANDARA[4:], "tēṭagīti"),
+        (VEMANA[:2], "āṭaveladi"),
+        (PROSE, ""),
+        (PROSE[:2], ""),
+        ([VEMANA[1], VEMANA[0], VEMANA[3], VEMANA[2]], ""),  # the lines of an āṭaveladi out of place
+        ([SUMATI[1], SUMATI[0], SUMATI[3], SUMATI[2]], ""),
+        (MANDARA[:1], ""),  # one line is not enough to name a jāti
+    ],
+)
+def test_jati_metres_are_identified_by_their_ganas(lines, metre):
+    assert identify_metre(lines) == metre
+
+
+def test_sisa_padas_printed_in_halves_and_stanzas():
+    halves = []
+    for pada in MANDARA[:4]:  # each half is the first four words and the last three
+        words = pada.split()
+        halves += [" ".join(words[:4]), " ".join(words[4:])]
+    assert identify_metre(halves + MANDARA[4:]) == "sīsam"
+    poem = parse_text("\n".join(VEMANA) + "\n\n" + "\n".join(VEMANA_ALPUDU))
+    assert poem.metre == "āṭaveladi"
+    # a stanza restarts the shape: without the blank line, a 3-line stanza would put the next verse out of step
+    assert parse_text("\n".join(VEMANA[:3]) + "\n\n" + "\n".join(TELUGADELA)).metre == "āṭaveladi"
+    assert identify_metre(VEMANA[:3] + TELUGADELA) == ""
+
+
+def test_jati_yati_breaks_at_the_word_that_opens_the_yati_gana():
+    def split(line: str, metre: str) -> list[str]:
+        words = line.split()
+        return [" ".join(words[b:]) for b in pada_breaks(line, metre)]
+
+    assert split(VEMANA[0], "āṭaveladi") == ["నొక్కపోలికనుండు"]  # 4th gaṇa: నొ (yati with ఉ)
+    assert split(VEMANA[1], "āṭaveladi") == ["జాడవేరు"]  # జా (with చూ)
+    assert split(VEMANA_ALPUDU[2], "āṭaveladi") == ["కనకంబు మ్రోగునా"]  # క (with కం)
+    assert split(SUMATI[1], "kandam") == ["మోహరమునఁదా"]  # 4th gaṇa of the 2nd pāda: మో (with మ్రొ)
+    assert split(SUMATI_KOPAME[1], "kandam") == ["దయ చుట్టంబౌ"]
+    assert split(SUMATI[0], "kandam") == []  # a 1st pāda has no yati
+    assert split(MANDARA[6], "sīsam") == ["జేరనేర్చు"]  # the tēṭagīti after a sīsam: జే (with చి)
+    # a sīsa pāda: between its halves first, then each half's yati (3rd and 7th gaṇa)
+    assert split(MANDARA[0], "sīsam") == [
+        "మధుపంబు వోవునే మదనములకు",
+        "మాధుర్యమునఁ దేలు మధుపంబు వోవునే మదనములకు",
+        "మదనములకు",
+    ]
+    assert yati_break(VEMANA[0], "āṭaveladi") == 1
+    assert pada_breaks(PROSE[2], "āṭaveladi") == ()  # a line that is not a pāda of the metre
+    assert pada_breaks(VEMANA[0], "") == ()
 
 
 def test_poem_metre_is_the_majority_of_long_lines():
@@ -160,10 +288,37 @@ def test_line_that_fits_stays_whole_across_a_pause():
 def test_long_line_splits_at_the_yati():
     words = _timed(CAMPAKAMALA, 0, 1200)
     rules = CueRules(max_line_complex=25, max_lines=1)
-    cues = verse_cues([VersePiece(words, "text", 1.0, yati_break(CAMPAKAMALA, "campakamāla"))], rules)
+    cues = verse_cues([VersePiece(words, "text", 1.0, pada_breaks(CAMPAKAMALA, "campakamāla"))], rules)
     assert [c.text for c in cues] == ["స్ధిరమతులై సదాభజన", "సేయు మహాత్ముల పాదధూళి నా"]
     plain = verse_cues([VersePiece(words, "text", 1.0)], rules)
     assert [c.text for c in plain] != [c.text for c in cues]  # without the metre the split falls elsewhere
+
+
+def test_long_sisa_pada_splits_at_its_halves_then_the_yatis():
+    words = _timed(MANDARA[0], 0, 1200)
+    breaks = pada_breaks(MANDARA[0], parse_text("\n".join(MANDARA)).metre)
+    halves = verse_cues([VersePiece(words, "text", 1.0, breaks)], CueRules(max_lines=1))
+    assert [c.text for c in halves] == ["మందార మకరంద మాధుర్యమునఁ దేలు", "మధుపంబు వోవునే మదనములకు"]
+    narrow = verse_cues([VersePiece(words, "text", 1.0, breaks)], CueRules(max_lines=1, max_line_complex=15))
+    assert [c.text for c in narrow] == ["మందార మకరంద", "మాధుర్యమునఁ దేలు", "మధుపంబు వోవునే మదనములకు"]
+
+
+def test_text_cues_split_a_sisa_pada_by_the_poems_metre():
+    def said(lines: list[str]) -> tuple[Word, ...]:  # each pāda read word by word, no pause inside it
+        return tuple(
+            Word(i * 10000 + j * 700, i * 10000 + j * 700 + 600, w, 0.9)
+            for i, line in enumerate(lines)
+            for j, w in enumerate(line.split())
+        )
+
+    rules = CueRules(max_lines=1, max_line_complex=15)
+    poem = parse_text("\n".join(MANDARA))
+    cues, report = text_cues(poem, [Segment(0, 90000, "", said(MANDARA))], rules, 90000)
+    assert report["metre"] == "sīsam"
+    assert [c.text for c in cues[:3]] == ["మందార మకరంద", "మాధుర్యమునఁ దేలు", "మధుపంబు వోవునే మదనములకు"]
+    lone = parse_text(MANDARA[0])  # one line names no jāti: the usual rules cut across the halves
+    cues, _ = text_cues(lone, [Segment(0, 9000, "", said(MANDARA[:1]))], rules, 9000)
+    assert [c.text for c in cues] == ["మందార మకరంద మాధుర్యమునఁ", "దేలు మధుపంబు", "వోవునే మదనములకు"]
 
 
 # --------------------------------------------------------------------------- QA

@@ -30,7 +30,7 @@ from nishabdham.pipeline.codeswitch.restore import latin_skeleton, normalize_lat
 from nishabdham.pipeline.segment import CueRules, SecondLine, VersePiece, clean_words, verse_cues
 from nishabdham.pipeline.telugu import skeleton, to_iso
 from nishabdham.pipeline.vad import SpeechRegion
-from nishabdham.pipeline.verse import PoemText, line_metre, yati_break
+from nishabdham.pipeline.verse import PoemText, line_metre, pada_breaks
 from nishabdham.types import Cue, Segment, Word
 
 log = logging.getLogger(__name__)
@@ -121,15 +121,15 @@ def text_cues(
     if regions:
         matches = tuple(snap_to_speech(m, heard, regions, pad_ms) for m in alignment.matches)
         alignment = replace(alignment, matches=matches)
-    pieces = [VersePiece(m.words, "text", m.confidence, _yati(poem, m.line)) for m in alignment.matches]
+    pieces = [VersePiece(m.words, "text", m.confidence, _breaks(poem, m.line)) for m in alignment.matches]
     pieces += [VersePiece(tuple(heard[a:b]), "heard") for a, b in alignment.added]
     return verse_cues(pieces, rules, duration_ms, second_line), alignment_report(poem, alignment, heard)
 
 
-def _yati(poem: PoemText, line: int) -> int | None:
-    """Where a pāda too long for one cue splits: the poem's metre, else the line's own (a lone padyam line)."""
+def _breaks(poem: PoemText, line: int) -> tuple[int, ...]:
+    """Where a pāda too long for one cue splits: by the poem's metre, else the line's own (a lone vṛtta line)."""
     text = poem.lines[line].text
-    return yati_break(text, poem.metre or line_metre(text))
+    return pada_breaks(text, poem.metre or line_metre(text))
 
 
 def alignment_report(poem: PoemText, alignment: Alignment, heard: Sequence[Word]) -> dict:

@@ -328,8 +328,9 @@ class VersePiece:
     origin: str
     """``text`` (a line of the given text) or ``heard``."""
     confidence: float | None = None
-    yati: int | None = None
-    """Index of the first word after the yati, where a pāda too long for one cue is split."""
+    breaks: tuple[int, ...] = ()
+    """Where a pāda too long for one cue is split, strongest first: the index of the first word
+    after each break (the yati; a sīsa pāda's halves, then each half's yati)."""
 
 
 def verse_cues(
@@ -341,29 +342,39 @@ def verse_cues(
     """Cues that never cross a piece boundary (a pāda of the given text).
 
     A pāda that fits one cue stays whole, even across a pause; one that does not is split at
-    the yati when the metre is known (then by the usual rules, if a half is still too long).
+    its breaks when the metre is known (the yati; a sīsa pāda's halves first), then by the
+    usual rules where a part is still too long.
     """
     cues: list[Cue] = []
     for piece in pieces:
         words = clean_words(piece.words, duration_ms)
         if not words:
             continue
-        if piece.origin == "text" and _fits(words, rules, second_line):
-            parts = [_group_single(words, second_line)]
-        elif piece.origin == "text" and piece.yati and 0 < piece.yati < len(words):
-            halves = (words[: piece.yati], words[piece.yati :])
-            parts = [
-                [_group_single(half, second_line)]
-                if _fits(half, rules, second_line)
-                else _group_cues(half, rules, second_line)
-                for half in halves
-            ]
-            parts = [cue for part in parts for cue in part]
+        if piece.origin == "text":
+            parts = _pada_cues(words, piece.breaks, rules, second_line)
         else:
             parts = _group_cues(words, rules, second_line)
         cues.extend(replace(cue, origin=piece.origin, confidence=piece.confidence) for cue in parts)
     cues.sort(key=lambda cue: cue.start_ms)
     return retime(cues, rules, duration_ms)
+
+
+def _pada_cues(
+    words: list[Word], breaks: Sequence[int], rules: CueRules, second_line: SecondLine | None, offset: int = 0
+) -> list[Cue]:
+    """A pāda's cues: whole if it fits; else split at its strongest break inside it, each part the same way.
+
+    ``breaks`` are word indices of the whole pāda; ``offset`` is where ``words`` start in it.
+    With no break inside, the usual rules split it.
+    """
+    if _fits(words, rules, second_line):
+        return [_group_single(words, second_line)]
+    cut = next((b - offset for b in breaks if 0 < b - offset < len(words)), None)
+    if cut is None:
+        return _group_cues(words, rules, second_line)
+    return _pada_cues(words[:cut], breaks, rules, second_line, offset) + _pada_cues(
+        words[cut:], breaks, rules, second_line, offset + cut
+    )
 
 
 def _group_single(words: Sequence[Word], second_line: SecondLine | None) -> Cue:
