@@ -4,7 +4,10 @@ For one speaker fold of the dev set, builds readings from its clips (trimmed, jo
 with pauses): a stanza (every clip, a stanza break in the middle), and a reading with an
 English introduction (the JFK clip), a line read twice and a line of the text skipped.
 Each is transcribed with its text (the clips' references); reports CER of the text cues
-against the references, cue start/end error against the build times, whether the skipped
+against the references, cue start/end error against where each clip's voice starts and ends
+(``start_error_s``/``end_error_s``: tests/text_recordings.py's speech edges, measured on the
+clip's own sound) and against the build times (``build_*``: the trim, which on two cv_te_spkA
+clips keeps a click and room noise, or a chime, before or after the voice), whether the skipped
 and repeated lines were reported and the introduction transcribed, and the alignment's
 share of the transcription time.
 
@@ -74,7 +77,7 @@ def synthetic(folder: Path, corpus: Path, count: int, seed: int) -> list[tuple[s
 
 def score(transcript, placed, intro: str | None) -> dict:
     text_cues = [c for c in transcript.cues if c.origin == "text"]
-    refs, hyps, start_err, end_err, word_end_err = [], [], [], [], []
+    refs, hyps, start_err, end_err, word_end_err, build_start, build_end = [], [], [], [], [], [], []
     for clip in placed:
         if clip.text == intro:
             continue
@@ -85,18 +88,22 @@ def score(transcript, placed, intro: str | None) -> dict:
         refs.append(clip.text)
         hyps.append(" ".join(c.text for c in inside))
         if inside:
-            start_err.append(abs(inside[0].start_ms - clip.start_ms))
-            end_err.append(abs(inside[-1].end_ms - clip.end_ms))
-            word_end_err.append(abs(inside[-1].words[-1].end_ms - clip.end_ms))
+            start_err.append(abs(inside[0].start_ms - clip.speech_start_ms))
+            end_err.append(abs(inside[-1].end_ms - clip.speech_end_ms))
+            word_end_err.append(abs(inside[-1].words[-1].end_ms - clip.speech_end_ms))
+            build_start.append(abs(inside[0].start_ms - clip.start_ms))
+            build_end.append(abs(inside[-1].end_ms - clip.end_ms))
     heard = [c.text for c in transcript.cues if c.origin == "heard"]
     t = transcript.timings_ms
     return {
         "lines": len(refs),
         "placed": sum(1 for h in hyps if h),
         "cer": round(cer(refs, hyps), 4),
-        "start_error_s": round(sum(start_err) / max(len(start_err), 1) / 1000, 3),
-        "end_error_s": round(sum(end_err) / max(len(end_err), 1) / 1000, 3),
-        "last_word_end_error_s": round(sum(word_end_err) / max(len(word_end_err), 1) / 1000, 3),
+        "start_error_s": _mean_s(start_err),
+        "end_error_s": _mean_s(end_err),
+        "last_word_end_error_s": _mean_s(word_end_err),
+        "build_start_error_s": _mean_s(build_start),
+        "build_end_error_s": _mean_s(build_end),
         "skipped": transcript.alignment.get("skipped"),
         "repeated": transcript.alignment.get("repeated"),
         "heard": heard,
@@ -104,6 +111,10 @@ def score(transcript, placed, intro: str | None) -> dict:
         "align_share": round(t.get("align", 0) / max(sum(t.values()) - t.get("align", 0), 1), 4),
         "misses": [(r, h) for r, h in zip(refs, hyps) if r != h],
     }
+
+
+def _mean_s(errors_ms: list[int]) -> float:
+    return round(sum(errors_ms) / max(len(errors_ms), 1) / 1000, 3)
 
 
 def main() -> None:

@@ -98,9 +98,16 @@ class Cue:
     speaker: str = ""
     words: tuple[Word, ...] = ()
     origin: str = ""
-    """With a given text (``--text``): ``text`` (the cue shows the given text) or ``heard`` (speech not in the text)."""
+    """With a given text (``--text``): ``text`` (the cue shows the given text) or ``heard`` (speech not in the text);
+    ``mixed`` when a reviewer merged a cue of each. Kept through every later step (speaker splits, review edits):
+    a reviewer's edit of a ``text`` cue leaves it ``text`` and lists the change in ``edited``."""
     confidence: float | None = None
-    """Alignment confidence of a cue from the given text (1.0: the heard sounds match the text exactly)."""
+    """Alignment confidence of a cue from the given text (1.0: the heard sounds match the text exactly).
+
+    The aligner's, never a reviewer's: a split keeps it, a merge keeps the lower of the two."""
+    edited: tuple[str, ...] = ()
+    """What reviewers changed of the machine's cue: any of ``times``, ``text``, ``second``, ``speaker``
+    (empty: as the pipeline made it). Set on approved subtitles (see ``review_ui.editing.ReviewCue.as_cue``)."""
 
     @property
     def duration_ms(self) -> int:

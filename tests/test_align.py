@@ -257,6 +257,39 @@ def test_snap_moves_line_edges_to_its_speech_region():
     assert snap_to_speech(match, busy, [SpeechRegion(700, 3100)], 200).end_ms == match.end_ms
 
 
+def test_snap_at_the_recordings_edges_keeps_the_heard_time_inside_the_cut_padding():
+    """A region at the recording's start or end lost its padding there: the line is not moved by a whole pad."""
+    poem = parse_text(L2)
+    words = heard(60, "meediyalu vanta padu chundu")  # the last word ends at 1810
+    match = align_text(poem, words).matches[0]
+    snapped = snap_to_speech(match, words, [SpeechRegion(0, 1900)], 200, duration_ms=1900)
+    assert (snapped.start_ms, snapped.end_ms) == (60, 1810)  # not 200 and 1700
+    late = heard(700, "meediyalu vanta padu chundu")  # heard later than the padding allows; ends at 2450
+    match = align_text(poem, late).matches[0]
+    snapped = snap_to_speech(match, late, [SpeechRegion(0, 2500)], 200, duration_ms=2500)
+    assert (snapped.start_ms, snapped.end_ms) == (200, 2450)
+    inside = snap_to_speech(match, late, [SpeechRegion(0, 2500)], 200, duration_ms=9000)
+    assert inside.end_ms == 2300  # the region ends before the recording does: its padding is whole
+
+
+def test_the_timing_reference_is_where_the_voice_is(te_rows):
+    """The built readings' timing reference (tests/text_recordings.py): the trim, except where a clip holds non-speech."""
+    from pathlib import Path
+
+    from tests.text_recordings import SAMPLE_RATE, clip_speech_edges, trimmed
+
+    for row in te_rows:
+        onset, offset = clip_speech_edges(str(row["path"]))
+        length = len(trimmed(Path(row["path"]))) * 1000 // SAMPLE_RATE
+        name = Path(row["path"]).stem
+        if name.endswith("42973996"):  # a click, then 0.8 s of room noise before the voice
+            assert 880 <= onset <= 960 and length - offset <= 20, (onset, offset, length)
+        elif name.endswith("42973997"):  # a two-note chime after the voice
+            assert onset <= 20 and 650 <= length - offset <= 900, (onset, offset, length)
+        else:
+            assert onset <= 20 and length - offset <= 20, (name, onset, offset, length)
+
+
 def test_text_cues_carry_text_second_line_origin_and_report():
     poem = parse_text(f"{L2}!\n{L3}")
     words = heard(0, "and so") + heard(3000, "meediyalu vanta padu chundu") + heard(6000, "bosu veeruni kranti")

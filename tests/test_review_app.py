@@ -217,3 +217,81 @@ def test_line_two_follows_an_edited_line_one_when_it_was_a_transliteration(app, 
     next(b for b in app.button if b.label == "Apply edit").click().run()
     row = app.data_editor[0].value.iloc[0]
     assert (row["line 1"], row["line 2"]) == ("కలసపాడు వంతెనపై", "kalasapāḍu vaṁtenapai")
+
+
+def open_page(at: AppTest, url_path: str) -> AppTest:
+    """Go to one of the app's pages, as its link in the sidebar does.
+
+    ``AppTest.switch_page`` finds file pages only; the app's pages are functions registered
+    by ``st.navigation``, so this asks for the page that navigation registered under ``url_path``.
+    """
+    hashes = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == url_path]
+    assert len(hashes) == 1, f"no page /{url_path} among {list(at._registered_pages.values())}"
+    at._page_hash = hashes[0]
+    return at.run()
+
+
+POEM = "బాలమానసముల మేలుకొల్పు\r\nపల్లె పైరుగాలి పరిరంభణమ్ములు\r\n\r\nఆ మందహాసమని భావము\r\n"
+
+
+@pytest.mark.queue
+def test_the_published_text_typed_at_upload_goes_with_the_job(app, redis_server, monkeypatch, tmp_path):
+    """Type the poem in the upload page's text box and submit: the job carries it to the worker (issue 14)."""
+    import hashlib
+    import json
+
+    from nishabdham.pipeline.verse import text_beside
+    from nishabdham.workers.store import JobStore, database_url
+    from nishabdham.workers.tasks import given_text
+    from tests.conftest import tone, write_wav
+
+    monkeypatch.setenv("NISHABDHAM_BROKER_URL", redis_server.url)
+    redis_server.flush()
+    reading = write_wav(tmp_path / "kavita.wav", tone(220, 1.0, 0.3)).read_bytes()
+    sign_in(app)
+    open_page(app, "upload")
+    assert [t.value for t in app.title] == ["Upload recordings"]
+    app.file_uploader[0].set_value(("kavita.wav", reading, "audio/wav")).run()  # choosing a file reruns the page
+    next(t for t in app.text_area if t.label == "Published text (optional)").input(POEM).run()
+    next(b for b in app.button if b.label == "Subtitle these recordings").click().run()
+    assert not app.exception, app.exception
+    assert any("is on the queue" in s.value for s in app.success), texts(app)
+
+    store = JobStore(database_url(load_settings()))
+    try:
+        (job,) = store.list_jobs()
+    finally:
+        store.close()
+    queued = [json.loads(m) for m in redis_server.client().lrange(load_settings().queue_name, 0, -1)]
+    assert [m["headers"]["argsrepr"] for m in queued] == [repr([job.id])], queued  # sent to the workers
+    poem = given_text(job)  # what the worker hands the pipeline as --text
+    assert poem is not None, f"no text beside {job.source}"
+    assert [line.text for line in poem.lines] == [
+        "బాలమానసముల మేలుకొల్పు",
+        "పల్లె పైరుగాలి పరిరంభణమ్ములు",
+        "ఆ మందహాసమని భావము",
+    ]
+    assert [line.stanza for line in poem.lines] == [0, 0, 1]
+    saved = text_beside(job.source).read_bytes()
+    assert job.options["text_sha256"] == hashlib.sha256(saved).hexdigest()  # a new text makes a new job
+    assert not next(t for t in app.text_area if t.label == "Published text (optional)").value  # a fresh form
+
+
+@pytest.mark.queue
+def test_a_published_text_with_two_recordings_is_refused(app, redis_server, monkeypatch, tmp_path):
+    from nishabdham.workers.store import JobStore, database_url
+    from tests.conftest import tone, write_wav
+
+    monkeypatch.setenv("NISHABDHAM_BROKER_URL", redis_server.url)
+    reading = write_wav(tmp_path / "a.wav", tone(220, 1.0, 0.3)).read_bytes()
+    sign_in(app)
+    open_page(app, "upload")
+    app.file_uploader[0].set_value([("a.wav", reading, "audio/wav"), ("b.wav", reading, "audio/wav")]).run()
+    next(t for t in app.text_area if t.label == "Published text (optional)").input(POEM).run()
+    next(b for b in app.button if b.label == "Subtitle these recordings").click().run()
+    assert any("belongs to one recording" in e.value for e in app.error), texts(app)
+    store = JobStore(database_url(load_settings()))
+    try:
+        assert store.list_jobs() == []
+    finally:
+        store.close()

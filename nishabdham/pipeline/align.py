@@ -119,7 +119,7 @@ def text_cues(
     heard = clean_words([w for s in segments for w in s.words], duration_ms)
     alignment = align_text(poem, heard)
     if regions:
-        matches = tuple(snap_to_speech(m, heard, regions, pad_ms) for m in alignment.matches)
+        matches = tuple(snap_to_speech(m, heard, regions, pad_ms, duration_ms) for m in alignment.matches)
         alignment = replace(alignment, matches=matches)
     pieces = [VersePiece(m.words, "text", m.confidence, _breaks(poem, m.line)) for m in alignment.matches]
     pieces += [VersePiece(tuple(heard[a:b]), "heard") for a, b in alignment.added]
@@ -322,13 +322,23 @@ def _entry_costs(row: list[float], n_lines: int) -> list[tuple[float, int]]:
 # --------------------------------------------------------------------------- timing
 
 
-def snap_to_speech(match: LineMatch, heard: Sequence[Word], regions: Sequence[SpeechRegion], pad_ms: int) -> LineMatch:
+def snap_to_speech(
+    match: LineMatch,
+    heard: Sequence[Word],
+    regions: Sequence[SpeechRegion],
+    pad_ms: int,
+    duration_ms: int | None = None,
+) -> LineMatch:
     """Move a line's first start and last end to the edges of the speech around them.
 
     Whisper's word times drift at the edges of a pause (on the dev readings, a line's last
     word ended 1.3 s early on average). When no other heard word shares the VAD region of
     the line's first (last) word before (after) it, the line starts (ends) where that region's
     speech does (the region less its padding), moving by at most :data:`MAX_SNAP_MS`.
+
+    A region that begins at the recording's start (ends at its end, ``duration_ms``) had its
+    padding cut there: its speech began somewhere within ``pad_ms`` of the edge, not ``pad_ms``
+    after it, so the line's edge is the heard word's own time held inside that stretch.
     """
     words = list(match.words)
     first, last = heard[match.first], heard[match.last - 1]
@@ -338,11 +348,15 @@ def snap_to_speech(match: LineMatch, heard: Sequence[Word], regions: Sequence[Sp
     start_region = _region_of(first.start_ms, first.end_ms, regions)
     if start_region and (before is None or before.end_ms <= start_region.start_ms):
         edge = start_region.start_ms + pad_ms
+        if start_region.start_ms <= 0:  # padding cut by the recording's start
+            edge = min(max(first.start_ms, 0), pad_ms)
         if abs(edge - words[0].start_ms) <= MAX_SNAP_MS and edge < words[0].end_ms:
             words[0] = replace(words[0], start_ms=edge)
     end_region = _region_of(last.start_ms, last.end_ms, regions)
     if end_region and (after is None or after.start_ms >= end_region.end_ms):
         edge = end_region.end_ms - pad_ms
+        if duration_ms is not None and end_region.end_ms >= duration_ms:  # padding cut by the recording's end
+            edge = max(min(last.end_ms, duration_ms), duration_ms - pad_ms)
         if abs(edge - words[-1].end_ms) <= MAX_SNAP_MS and edge > words[-1].start_ms:
             words[-1] = replace(words[-1], end_ms=edge)
     return replace(match, words=tuple(words))

@@ -288,8 +288,12 @@ def _split_by_speaker(cue: Cue, speakers: Sequence[str]) -> list[Cue]:
             words = cue.words[start:i]
             end_ms = cue.end_ms if i == len(cue.words) else words[-1].end_ms
             text = " ".join(w.text for w in words)
+            start_ms = words[0].start_ms if start else cue.start_ms
+            # replace, not a new Cue: a piece keeps origin and confidence (the caller redoes the second line)
             pieces.append(
-                Cue(words[0].start_ms if start else cue.start_ms, end_ms, text, speaker=speakers[start], words=words)
+                replace(
+                    cue, start_ms=start_ms, end_ms=end_ms, text=text, second="", speaker=speakers[start], words=words
+                )
             )
             start = i
     return pieces

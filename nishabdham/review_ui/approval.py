@@ -48,8 +48,13 @@ class Approval:
 
 
 def export_files(recording: Recording, cues: tuple[ReviewCue, ...], rules: CueRules) -> dict[str, str]:
-    """File name -> text of the final subtitles (blank cues left out); ReviewError when times clash."""
-    shown = tuple(c.as_cue() for c in cues if not c.blank)
+    """File name -> text of the final subtitles (blank cues left out); ReviewError when times clash.
+
+    Each cue keeps the machine's ``origin`` and ``confidence``; ``edited`` lists what reviewers
+    changed of the machine cue it started as (the JSON says where each line came from).
+    """
+    machine = recording.machine_text
+    shown = tuple(c.as_cue(c.edits(machine.original(c.id))) for c in cues if not c.blank)
     transcript = replace(recording.transcript, cues=shown)
     try:
         return render_outputs(transcript, recording.name, rules, WriterOptions(formats=("srt", "vtt", "json")))

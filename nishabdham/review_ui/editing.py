@@ -23,6 +23,8 @@ Cues = tuple["ReviewCue", ...]
 
 #: Fields a reviewer changes (and the three-way merge compares), in display order.
 CONTENT_FIELDS = ("times", "text", "second", "speaker", "tags")
+#: The fields of a subtitle a reviewer can change (the tags are the reviewer's notes, not the subtitle's).
+EDIT_FIELDS = ("times", "text", "second", "speaker")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,10 @@ class ReviewCue:
     """Error categories from :data:`nishabdham.evaluation.manifest.ERROR_TAGS`."""
     edited_by: str = ""
     """The reviewer who last changed this cue (stamped when a version is saved)."""
+    origin: str = ""
+    """The machine cue's :attr:`Cue.origin` (``text``: from the given text), kept through every edit."""
+    confidence: float | None = None
+    """The machine cue's alignment confidence (:attr:`Cue.confidence`), kept through every edit."""
 
     @property
     def duration_ms(self) -> int:
@@ -50,8 +56,33 @@ class ReviewCue:
         """A cue whose text was deleted (a hallucination): left out of the subtitles."""
         return not self.text.strip() and not self.second.strip()
 
-    def as_cue(self) -> Cue:
-        return Cue(self.start_ms, self.end_ms, self.text, self.second, self.speaker, self.words)
+    def as_cue(self, edited: tuple[str, ...] = ()) -> Cue:
+        """The cue as the subtitles show it (``edited``: what reviewers changed, see :meth:`edits`).
+
+        ``origin`` and ``confidence`` stay the machine's: a cue from the given text that a reviewer
+        corrected is still ``text``, and ``edited`` names what was corrected.
+        """
+        return Cue(
+            self.start_ms,
+            self.end_ms,
+            self.text,
+            self.second,
+            self.speaker,
+            self.words,
+            self.origin,
+            self.confidence,
+            edited,
+        )
+
+    def edits(self, original: ReviewCue | None) -> tuple[str, ...]:
+        """The subtitle fields (:data:`EDIT_FIELDS`) in which this cue differs from the machine's ``original``.
+
+        A split or merged cue is compared with the machine cue it started as (its id's root); with
+        no machine original at all, every field is the reviewers'.
+        """
+        if original is None:
+            return EDIT_FIELDS
+        return tuple(name for name in EDIT_FIELDS if self.value(name) != original.value(name))
 
     def value(self, name: str) -> object:
         """A content field by name; ``times`` is the (start, end) pair."""
@@ -67,9 +98,29 @@ class ReviewCue:
 def machine_cues(transcript: Transcript) -> Cues:
     """The machine's cues as review cues with ids ``c0001``, ``c0002``, ... in time order."""
     return tuple(
-        ReviewCue(f"c{i:04d}", c.start_ms, c.end_ms, c.text, c.second, c.speaker, c.words)
+        ReviewCue(
+            f"c{i:04d}",
+            c.start_ms,
+            c.end_ms,
+            c.text,
+            c.second,
+            c.speaker,
+            c.words,
+            origin=c.origin,
+            confidence=c.confidence,
+        )
         for i, c in enumerate(transcript.cues, 1)
     )
+
+
+def origin_label(cue: ReviewCue) -> str:
+    """Where a cue's line came from, in a reviewer's words (with a given text)."""
+    confidence = f" (alignment confidence {cue.confidence:.2f})" if cue.confidence is not None else ""
+    return {
+        "text": f"From the published text{confidence}",
+        "heard": "Heard: not in the published text",
+        "mixed": f"Merged: part published text, part heard{confidence}",
+    }.get(cue.origin, cue.origin)
 
 
 def new_id(parent: str) -> str:
@@ -237,7 +288,12 @@ def _split_second(second: str, at_word: int, count: int) -> tuple[str, str]:
 
 
 def merge_with_next(cues: Sequence[ReviewCue], cue_id: str) -> Cues:
-    """Merge a cue with the one after it; the merged cue keeps the first id and both sets of tags."""
+    """Merge a cue with the one after it; the merged cue keeps the first id and both sets of tags.
+
+    Its origin is the two cues' when they agree, else ``mixed`` (part of it is the given text, part
+    heard: neither ``text`` nor ``heard`` would be true); its confidence is the lower of the two
+    (a ``heard`` cue has none, so a ``mixed`` one keeps its text part's).
+    """
     i = index_of(cues, cue_id)
     if i + 1 >= len(cues):
         raise ReviewError(f"cue {i + 1} is the last cue; there is nothing after it to merge with")
@@ -250,8 +306,15 @@ def merge_with_next(cues: Sequence[ReviewCue], cue_id: str) -> Cues:
         speaker=a.speaker or b.speaker,
         words=a.words + b.words,
         tags=tuple(t for t in ERROR_TAGS if t in set(a.tags) | set(b.tags)),
+        origin=merged_origin(a.origin, b.origin),
+        confidence=min((c for c in (a.confidence, b.confidence) if c is not None), default=None),
     )
     return (*cues[:i], merged, *cues[i + 2 :])
+
+
+def merged_origin(a: str, b: str) -> str:
+    """The origin of two cues merged into one: theirs when they agree, ``mixed`` when they do not."""
+    return a if a == b else "mixed"
 
 
 def shift_all(cues: Sequence[ReviewCue], delta_ms: int, duration_ms: int) -> Cues:

@@ -253,7 +253,7 @@ def _merge_fields(b: ReviewCue, m: ReviewCue, t: ReviewCue) -> tuple[ReviewCue, 
         if tv == bv:
             merged = merged.with_value(name, mv)
             if name in ("times", "text"):
-                merged = replace(merged, words=m.words)
+                merged = _composed_as(merged, m)
         else:
             clashes.append(MergeConflict(m.id, name, bv, mv, tv))
     return merged, clashes
@@ -275,9 +275,14 @@ def resolve(result: MergeResult, take_mine: Iterable[tuple[str, str]]) -> tuple[
         elif conflict.cue_id in cues:
             cue = cues[conflict.cue_id].with_value(conflict.field, conflict.mine)
             if conflict.field in ("times", "text"):
-                cue = replace(cue, words=mine[conflict.cue_id].words)
+                cue = _composed_as(cue, mine[conflict.cue_id])
             cues[conflict.cue_id] = cue
     return _sorted(cues.values())
+
+
+def _composed_as(cue: ReviewCue, mine: ReviewCue) -> ReviewCue:
+    """``cue`` with the words, origin and confidence of ``mine``, whose times or text it took (a merge in them)."""
+    return replace(cue, words=mine.words, origin=mine.origin, confidence=mine.confidence)
 
 
 def _same(a: ReviewCue, b: ReviewCue) -> bool:

@@ -37,6 +37,7 @@ from nishabdham.workers.store import JobStore
 
 if TYPE_CHECKING:
     from nishabdham.pipeline.runner import Pipeline, PipelineOptions
+    from nishabdham.pipeline.verse import PoemText
     from nishabdham.settings import Settings
     from nishabdham.types import Transcript
 
@@ -215,17 +216,24 @@ def execute(job: Job, process: WorkerRuntime, progress) -> tuple[Transcript, lis
     """Run the pipeline for one claimed job; write subtitles and the QA report beside them."""
     from nishabdham.files import atomic_write_text
     from nishabdham.pipeline.qa import qa_report, summary
-    from nishabdham.pipeline.verse import read_text, text_beside
 
     out_dir = Path(job.out_dir)
     remove_partial_outputs(out_dir, job.stem)
     pipeline = process.pipeline_for(job)
-    given = {"text": read_text(beside)} if (beside := text_beside(job.source)) else {}  # poem.txt beside poem.mp3
+    given = {"text": poem} if (poem := given_text(job)) else {}  # poem.txt beside poem.mp3
     transcript, written = pipeline.run_to_files(job.source, out_dir, job.stem, progress, **given)
     report = qa_report(transcript, pipeline.options.segment.rules, process.settings.qa)
     qa_path = out_dir / f"{job.stem}{QA_SUFFIX}"
     atomic_write_text(qa_path, dumps(report))
     return transcript, [*written, qa_path], summary(report)
+
+
+def given_text(job: Job) -> PoemText | None:
+    """The job's given text (issue 14): ``poem.txt`` beside ``poem.mp3``, read as ``transcribe --text`` reads it."""
+    from nishabdham.pipeline.verse import read_text, text_beside
+
+    beside = text_beside(job.source)
+    return read_text(beside) if beside else None
 
 
 def job_pipeline_options(options: dict[str, Any], settings: Settings) -> PipelineOptions:

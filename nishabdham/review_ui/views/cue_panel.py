@@ -50,6 +50,8 @@ def render(ctx: PageContext, recording: Recording, session: ed.EditSession, inde
 
 
 def _machine_original(recording: Recording, cue: ed.ReviewCue) -> None:
+    if cue.origin:
+        st.caption(ed.origin_label(cue))
     st.caption("The machine heard")
     original = recording.machine_text.original(cue.id)
     st.text(recording.machine_text.for_cue(cue) or "(nothing)")
