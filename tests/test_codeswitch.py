@@ -255,6 +255,18 @@ def test_a_translation_whose_re_decode_did_no_better_is_read_as_romanized_telugu
     assert script_share(text, "Telugu") == 1.0 and "telugu-voice" in out[0].strategy, text
 
 
+def test_a_known_junk_line_in_speech_that_is_not_english_is_removed_not_romanized(stage):
+    """Whisper's outro ("I'll see you in the next video.") over a Telugu voice is no speech to
+    keep: with the detector hearing no English, it goes to ``removed`` instead of into Telugu."""
+    decoder = FakeDecoder(p_english=0.01, romanized=None)
+    segment = sure("medalu unnayi. I'll see you in the next video.")
+    out, removed = stage.process([segment], SPEECH, "auto", decoder)
+    text = " ".join(s.text for s in out)
+    assert script_share(text, "Telugu") == 1.0 and len(text.split()) == 2, text
+    assert [r.text for r in removed] == ["I'll see you in the next video."]
+    assert "not English" in removed[0].reason
+
+
 def test_english_the_detector_hears_is_never_romanized_and_unsure_english_is_decoded_as_english(stage):
     decoder = FakeDecoder(p_english=0.95, english="And so my fellow Americans ask not what")
     unsure = seg("and so my fellow america ask not what", probability=0.7)

@@ -108,6 +108,26 @@ def _segment_reason(segment: Segment, coverage, junk, prompt_words, options: Gua
     return ""
 
 
+def strip_known_lines(segments: Sequence[Segment], why: str) -> tuple[list[Segment], list[Removal]]:
+    """Known junk lines removed whatever is under them, whole segments or a segment's last words:
+    for speech already known not to be what they say (the language detector hears no English
+    under "I'll see you in the next video"). ``why`` goes into each removal's reason."""
+    junk = junk_phrases()
+    kept: list[Segment] = []
+    removed: list[Removal] = []
+    for segment in segments:
+        words = list(segment.words)
+        if normalize_text(segment.text) in junk:
+            removed.append(Removal(segment.start_ms, segment.end_ms, segment.text, f"known hallucination: {why}"))
+            continue
+        while len(words) > 1 and (tail := _junk_tail(words, junk)):
+            text = " ".join(w.text for w in tail)
+            removed.append(Removal(tail[0].start_ms, tail[-1].end_ms, text, f"known hallucination: {why}"))
+            del words[-len(tail) :]
+        kept.append(_with_words(segment, words) if len(words) < len(segment.words) else segment)
+    return kept, removed
+
+
 def _trim_junk_words(segment: Segment, coverage, junk, options: GuardOptions) -> tuple[Segment, list[Removal]]:
     """Drop known junk at the end of a segment ("... kranti. You", "... kranti. I'll see you in the
     next video.") where nothing was said, or said unsure: one word or a whole known line."""

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from nishabdham.pipeline.codeswitch import english, nbest
 from nishabdham.pipeline.codeswitch.glossary import Glossary, load_glossary, starter_path
-from nishabdham.pipeline.codeswitch.hallucination import guard
+from nishabdham.pipeline.codeswitch.hallucination import guard, strip_known_lines
 from nishabdham.pipeline.codeswitch.lexicon import Lexicon, load_lexicon
 from nishabdham.pipeline.codeswitch.lm import load_lm
 from nishabdham.pipeline.codeswitch.options import CodeSwitchOptions
@@ -127,7 +127,9 @@ class CodeSwitcher:
         runs = english_runs(converted, looks_english)
         checked = parallel_map(
             lambda run: (
-                self._check_english(run, language, decoder) if run.english else [s for g in run.groups for s in g[1]]
+                self._check_english(run, language, decoder, removed)
+                if run.english
+                else [s for g in run.groups for s in g[1]]
             ),
             runs,
             workers,
@@ -201,7 +203,9 @@ class CodeSwitcher:
                 return retried, [self.repair.convert(s, language) for s in retried]
         return group, [self.repair.convert(s, language) for s in group]
 
-    def _check_english(self, run: Run, language: str, decoder: Redecoder | None) -> list[Segment]:
+    def _check_english(
+        self, run: Run, language: str, decoder: Redecoder | None, removed: list[Removal]
+    ) -> list[Segment]:
         """English-looking speech: English if the detector hears English in the audio (then,
         written unsure, decoded again as plain English); if not, Whisper translated: romanize.
 
@@ -226,9 +230,13 @@ class CodeSwitcher:
             return merge_redecoded(converted, retried)
         # The voice is not English and the re-decode did no better: the first pass's Latin words are
         # what Whisper heard, written as English; read them as romanized Telugu (never keep a translation).
-        marked = [replace(s, strategy=f"{s.strategy}+{TELUGU_VOICE}") for original, _ in run.groups for s in original]
+        heard, junk = strip_known_lines(
+            [s for original, _ in run.groups for s in original], f"the voice is not English (p(en)={p_english:.3f})"
+        )
+        marked = [replace(s, strategy=f"{s.strategy}+{TELUGU_VOICE}") for s in heard]
         forced = [c for c in (self.repair.convert(s, language) for s in marked) if c.words]
         if forced and telugu_share(forced) > telugu_share(converted):
+            removed.extend(junk)
             log.warning(
                 "line at %d ms sounds Telugu (p(en)=%.3f) but was written as English; read as romanized Telugu: %r",
                 whole.start_ms,
