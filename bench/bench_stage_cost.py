@@ -36,7 +36,8 @@ from nishabdham.pipeline.runner import Pipeline, PipelineOptions  # noqa: E402
 #: name: (code-switch options changed, encoder cache size)
 VARIANTS = {
     "default": ({}, encoder.SIZE),
-    "no-encoder-cache": ({}, 0),
+    "full-context": ({"short_context": False}, encoder.SIZE),
+    "no-encoder-cache": ({"short_context": False}, 0),
     "nbest": ({"nbest": 5}, encoder.SIZE),
 }
 

@@ -47,3 +47,18 @@ def test_pivot_decode_keeps_the_beams_other_readings_on_the_segment_they_change(
         times = [(w.start_ms, w.end_ms) for w in alternative.words]
         assert all(segment.start_ms <= s <= e <= segment.end_ms for s, e in times)
         assert times == sorted(times)
+
+
+def test_short_context_keeps_english_and_telugu_apart_at_a_fraction_of_the_frames(model, jfk, te_rows):
+    cache = encoder.install(model.whisper)
+    cache._cache.clear()
+    seen, inner = [], cache._encode
+    cache._encode = lambda features: seen.append(features.shape[-1]) or inner(features)
+    try:
+        with encoder.short_context():
+            p_jfk = detect_languages(model, load_audio(jfk[0]).samples)["en"]
+            p_te = [detect_languages(model, load_audio(row["path"]).samples)["en"] for row in te_rows[:4]]
+    finally:
+        cache._encode = inner
+    assert p_jfk > 0.9 and max(p_te) < 0.1  # the stage's bars: 0.3, and 0.1 for sure English
+    assert len(seen) == 5 and max(seen) <= 1400

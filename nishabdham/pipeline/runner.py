@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from nishabdham.pipeline import encoder
 from nishabdham.pipeline.align import text_cues
 from nishabdham.pipeline.audio import Audio, NormalizeOptions, load_audio, with_speech
 from nishabdham.pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
@@ -231,12 +233,17 @@ class _Redecoder:
             return [Window.span(max(0, start), min(self.audio.duration_ms, end))]
         return plan_windows(inside, self.pipeline.options.transcribe.vad)
 
+    def _context(self):
+        """Short encoder context for the stage's checks and re-decodes (see pipeline.encoder)."""
+        return encoder.short_context() if self.pipeline.codeswitch.options.short_context else nullcontext()
+
     def _decode(
         self, segment: Segment, request: DecodeRequest, options: TranscribeOptions | None = None
     ) -> list[Segment]:
         p = self.pipeline
         options = options or p.options.transcribe
-        return decode_windows(p.model, self.audio, [(w, request) for w in self._windows(segment)], options)
+        with self._context():
+            return decode_windows(p.model, self.audio, [(w, request) for w in self._windows(segment)], options)
 
     def pivot(self, segment: Segment) -> list[Segment]:
         prompt = self.pipeline.codeswitch.options.prompt
@@ -252,7 +259,8 @@ class _Redecoder:
 
     def english_probability(self, segment: Segment) -> float:
         window = self._windows(segment)[0]
-        probabilities = detect_languages(self.pipeline.model, window_audio(self.audio, window))
+        with self._context():
+            probabilities = detect_languages(self.pipeline.model, window_audio(self.audio, window))
         return float(probabilities.get("en", 0.0))
 
     def english(self, segment: Segment) -> list[Segment]:

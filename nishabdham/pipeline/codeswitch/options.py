@@ -44,6 +44,8 @@ class CodeSwitchOptions:
     """A line that comes out English is checked with Whisper's language detector on its audio; below this probability of English (and below ``english_check_confident`` for sure words) the voice is not English: Whisper translated, and the line is decoded again, romanizing. Tuned on speaker cv_te_spkA + JFK (Telugu at most 0.013, JFK 0.95); checked on cv_te_spkC (Telugu at most 0.041)."""
     english_check_confident: float = 0.1
     """The detector's bar for English written with sure words (same folds as ``english_check``)."""
+    short_context: bool = True
+    """The stage's language checks and re-decodes encode only their stretch's audio and a second of silence, not Whisper's full 30 s (about a tenth of the encoder's work; see pipeline.encoder)."""
     nbest: int = 1
     """Beam hypotheses the pivot decode keeps per window for rescoring with the Telugu word model (1: off)."""
     nbest_lm_weight: float = 0.5
