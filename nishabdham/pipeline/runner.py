@@ -234,7 +234,7 @@ class _Redecoder:
         return plan_windows(inside, self.pipeline.options.transcribe.vad)
 
     def _context(self):
-        """Short encoder context for the stage's checks and re-decodes (see pipeline.encoder)."""
+        """Short encoder context for the stage's language checks (see pipeline.encoder)."""
         return encoder.short_context() if self.pipeline.codeswitch.options.short_context else nullcontext()
 
     def _decode(
@@ -242,8 +242,7 @@ class _Redecoder:
     ) -> list[Segment]:
         p = self.pipeline
         options = options or p.options.transcribe
-        with self._context():
-            return decode_windows(p.model, self.audio, [(w, request) for w in self._windows(segment)], options)
+        return decode_windows(p.model, self.audio, [(w, request) for w in self._windows(segment)], options)
 
     def pivot(self, segment: Segment) -> list[Segment]:
         prompt = self.pipeline.codeswitch.options.prompt

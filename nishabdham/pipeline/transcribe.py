@@ -312,7 +312,8 @@ def detect_languages(model: LoadedModel, samples: np.ndarray, sample_rate: int =
 
     The audio is encoded exactly as a decode of the same samples encodes its first 30 s, through
     the model's encoder cache (:func:`nishabdham.pipeline.encoder.install`): a re-decode of a
-    stretch just checked (romanizing, or as plain English) then reuses the encoder's work.
+    stretch just checked (romanizing, or as plain English) then reuses the encoder's work, unless
+    the check ran in a short context (:func:`nishabdham.pipeline.encoder.short_context`).
     """
     from faster_whisper.audio import pad_or_trim
 

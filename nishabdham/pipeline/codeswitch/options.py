@@ -45,7 +45,7 @@ class CodeSwitchOptions:
     english_check_confident: float = 0.1
     """The detector's bar for English written with sure words (same folds as ``english_check``)."""
     short_context: bool = True
-    """The stage's language checks and re-decodes encode only their stretch's audio and a second of silence, not Whisper's full 30 s (about a tenth of the encoder's work; see pipeline.encoder)."""
+    """The stage's language checks encode only their stretch's audio and a second of silence, not Whisper's full 30 s (about a tenth of the encoder's work, the detector's bars unchanged; see pipeline.encoder). Re-decodes always get the full 30 s: with a short context base decodes short stretches worse."""
     nbest: int = 1
     """Beam hypotheses the pivot decode keeps per window for rescoring with the Telugu word model (1: off)."""
     nbest_lm_weight: float = 0.5
