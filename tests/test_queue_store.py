@@ -178,7 +178,9 @@ def _claim_in_process(url, job_id, queue):
 
 
 def _race(target, args_of, n=6) -> list:
-    context = multiprocessing.get_context("fork")
+    # Fresh interpreters, as separate workers are: a fork would inherit locks that other tests'
+    # threads (Celery, Flower, event receivers) happened to hold, and could hang on them.
+    context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     processes = [context.Process(target=target, args=(*args_of, queue)) for _ in range(n)]
     for process in processes:
