@@ -67,6 +67,23 @@ def test_the_checkpoint_loads_as_a_pyannote_powerset_model(checkpoint):
     assert model.specifications.classes == ["speaker#1", "speaker#2", "speaker#3"]
 
 
+def test_segmentation_runs_torch_on_the_threads_asked_for_then_restores_them(recording, checkpoint, monkeypatch):
+    import torch
+    from pyannote.audio import Inference
+
+    from nishabdham.pipeline.vad import VadOptions
+    from nishabdham.pipeline.vad.pyannote import detect
+
+    seen, call = [], Inference.__call__
+    monkeypatch.setattr(
+        Inference, "__call__", lambda self, *a, **k: seen.append(torch.get_num_threads()) or call(self, *a, **k)
+    )
+    torch.set_num_threads(2)
+    detect(recording.samples[: SR * 20], SR, VadOptions(backend="pyannote"))
+    detect(recording.samples[: SR * 20], SR, VadOptions(backend="pyannote", pyannote_threads=0))
+    assert seen == [1, 2] and torch.get_num_threads() == 2
+
+
 def test_no_speech_is_found_in_music_or_applause(recording, activity):
     assert activity.speech
     assert not [r for r in activity.speech if overlaps((r.start_ms, r.end_ms), recording.nonspeech)]

@@ -140,17 +140,15 @@ def diarize(samples: np.ndarray, sample_rate: int, options: DiarizeOptions, mode
     pipeline = load_pipeline(options.pipeline, options.token_env, models_dir)
     import torch
 
+    from nishabdham.pipeline.pyannote_models import torch_threads
+
     waveform = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))[None]
     kwargs = speaker_counts(options)
-    threads = torch.get_num_threads()
-    if options.threads > 0:
-        torch.set_num_threads(options.threads)
     try:
-        output = pipeline({"waveform": waveform, "sample_rate": sample_rate}, **kwargs)
+        with torch_threads(options.threads):
+            output = pipeline({"waveform": waveform, "sample_rate": sample_rate}, **kwargs)
     except (RuntimeError, ValueError) as exc:
         raise ModelError(f"the diarization pipeline failed on this recording ({exc})", path=options.pipeline) from exc
-    finally:
-        torch.set_num_threads(threads)
     return turns_of(output)
 
 

@@ -22,7 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nishabdham.pipeline.pyannote_models import import_pyannote, load_segmentation_model, locate_segmentation
+from nishabdham.pipeline.pyannote_models import (
+    import_pyannote,
+    load_segmentation_model,
+    locate_segmentation,
+    torch_threads,
+)
 from nishabdham.pipeline.vad.regions import SpeechRegion, VadOptions
 
 log = logging.getLogger(__name__)
@@ -78,7 +83,7 @@ def _curves(samples: np.ndarray, sample_rate: int, options: VadOptions) -> tuple
 
     inference = Inference(model, step=step, pre_aggregation_hook=per_chunk, device=torch.device("cpu"))
     waveform = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))[None]
-    with torch.inference_mode():
+    with torch.inference_mode(), torch_threads(options.pyannote_threads):
         result = inference({"waveform": waveform, "sample_rate": sample_rate})
     data = np.nan_to_num(np.asarray(result.data, dtype=np.float32))
     start_ms = 1000 * result.sliding_window.start

@@ -27,6 +27,8 @@ class VadOptions:
     cut out, and gives Whisper's word alignment room to place the boundary (400 ms misplaced words)."""
     pyannote_model: str = ""
     """pyannote segmentation checkpoint directory; empty: segmentation-3.0 installed by ``nishabdham setup --diarization``."""
+    pyannote_threads: int = 1
+    """pyannote: torch threads while segmenting (0: torch's default); as ``diarize.threads``."""
     pyannote_step_s: float = 5.0
     """pyannote: seconds between the starts of its 10 s analysis chunks (smaller: slower, smoother)."""
     change_context_ms: int = 2000
