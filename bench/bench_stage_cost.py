@@ -73,26 +73,26 @@ class _Counting:
         runner._Redecoder = self.original
 
 
+def _cpu_timed(function, name: str, spent: dict[str, float]):
+    """``function``, with the process's CPU seconds during each call written to ``spent[name]``."""
+
+    def timed(*args, **kwargs):
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[name] = time.process_time() - started
+
+    return timed
+
+
 def run_once(pipeline: Pipeline, recording: Path) -> dict:
     """CPU seconds of transcription and of the stage for one run of the pipeline."""
     spent: dict[str, float] = {}
     original_transcribe, original_process = runner.transcribe, pipeline.codeswitch.process
 
-    def transcribe(*args, **kwargs):
-        started = time.process_time()
-        try:
-            return original_transcribe(*args, **kwargs)
-        finally:
-            spent["transcribe"] = time.process_time() - started
-
-    def process(*args, **kwargs):
-        started = time.process_time()
-        try:
-            return original_process(*args, **kwargs)
-        finally:
-            spent["codeswitch"] = time.process_time() - started
-
-    runner.transcribe, pipeline.codeswitch.process = transcribe, process
+    runner.transcribe = _cpu_timed(original_transcribe, "transcribe", spent)
+    pipeline.codeswitch.process = _cpu_timed(original_process, "codeswitch", spent)
     counting = _Counting()
     counting.install()
     wall = time.perf_counter()

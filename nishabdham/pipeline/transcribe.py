@@ -317,6 +317,7 @@ def detect_languages(model: LoadedModel, samples: np.ndarray, sample_rate: int =
     """
     from faster_whisper.audio import pad_or_trim
 
+    samples = samples[: _DETECT_SECONDS * sample_rate]  # the stage's stretches are windows of at most 30 s
     if len(samples) < sample_rate // 2:
         samples = np.pad(samples, (0, sample_rate // 2 - len(samples)))
     whisper = model.whisper
