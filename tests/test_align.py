@@ -212,6 +212,10 @@ def test_jati_yati_breaks_at_the_word_that_opens_the_yati_gana():
 def test_poem_metre_is_the_majority_of_long_lines():
     assert parse_text(f"{CAMPAKAMALA}\n{CAMPAKAMALA}\n{L3}").metre == "campakamāla"
     assert parse_text(f"{L1}\n{L2}").metre == ""
+    # one vṛtta line among other long lines names no vṛtta, and a line that does not scan gets no yati
+    assert identify_metre([CAMPAKAMALA, SARDULAM]) == ""
+    assert identify_metre([CAMPAKAMALA, CAMPAKAMALA, CAMPAKAMALA, SARDULAM]) == "campakamāla"
+    assert pada_breaks(SARDULAM, "campakamāla") == () and pada_breaks(CAMPAKAMALA, "campakamāla")
 
 
 # --------------------------------------------------------------------------- alignment
