@@ -189,15 +189,15 @@ def line_metre(line: str) -> str:
 
 
 def identify_metre(lines: Sequence[str], stanzas: Sequence[int] | None = None) -> str:
-    """The poem's metre: a vṛtta three in four long lines scan as, else a jāti its pādas fit, else empty.
+    """The poem's metre: a vṛtta three in four Telugu lines scan as, else a jāti its pādas fit, else empty.
 
     ``stanzas`` (one number per line) restarts the padyam's shape at each stanza; without
     it the lines run on as one.
     """
-    long_lines = [line for line in lines if len(scan(line)) >= 16]
-    found = [metre for metre in map(line_metre, long_lines) if metre]
+    telugu = [line for line in lines if scan(line)]
+    found = [metre for metre in (line_metre(line) for line in telugu if len(scan(line)) >= 16) if metre]
     best = max(sorted(set(found)), key=found.count, default="")
-    if best and found.count(best) * 4 >= len(long_lines) * 3:  # as for the jātis: a slip per poem, not a mix
+    if best and found.count(best) * 4 >= len(telugu) * 3:  # as for the jātis: a slip per poem, not a mix
         return best
     return jati_metre(lines, stanzas)
 
