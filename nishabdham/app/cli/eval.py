@@ -48,7 +48,10 @@ def register(subparsers) -> None:
     parser.add_argument("--label", default="", help="a name for this run in reports and trend plots")
     parser.add_argument("--baseline", metavar="RUN", help="fail (exit 1) when CER or WER are worse than this saved run")
     parser.add_argument(
-        "--tolerance", type=float, metavar="X", help="how much worse is allowed, absolute (default 0.02)"
+        "--tolerance",
+        type=float,
+        metavar="X",
+        help="how much worse is allowed, absolute (default 0.02; or two reference words' worth of a group, when more)",
     )
     parser.add_argument("--no-history", action="store_true", help="do not keep this run in <data_dir>/eval/runs")
     add_model_arguments(parser)
@@ -159,7 +162,7 @@ def _save(result, args: argparse.Namespace, data_dir: Path) -> None:
 
 
 def _guard(result, baseline, tolerance: float | None) -> bool:
-    from nishabdham.evaluation.compare import TOLERANCE, regressions
+    from nishabdham.evaluation.compare import TOLERANCE, UNITS, regressions
 
     tolerance = TOLERANCE if tolerance is None else tolerance
     if baseline.settings and _comparable(baseline.settings) != _comparable(result.settings):
@@ -168,7 +171,7 @@ def _guard(result, baseline, tolerance: float | None) -> bool:
     for message in found:
         print(f"nishabdham: regression: {message}", file=sys.stderr, flush=True)
     if not found:
-        print(f"no regression against the baseline (tolerance {tolerance:g})")
+        print(f"no regression against the baseline (tolerance {tolerance:g}, or {UNITS} words of a group)")
     return bool(found)
 
 
