@@ -22,3 +22,13 @@ def test_telugu_script_loanwords_are_recognised():
     assert loanword_for(to_iso("బ్రిడ్జి")) == "bridge"
     assert loanword_for(to_iso("మీడియా")) == "media"
     assert loanword_for(to_iso("పద్యం")) is None
+
+
+def test_load_fills_every_english_resource_before_first_use():
+    """A worker's warm-up loads them all, so no job pays for them (or shows them as memory growth)."""
+    from nishabdham.pipeline.codeswitch import english
+
+    for cached in (english._char_model, english._cmudict, english._loan_index):
+        cached.cache_clear()
+    english.load()
+    assert all(c.cache_info().currsize == 1 for c in (english._char_model, english._cmudict, english._loan_index))

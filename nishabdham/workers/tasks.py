@@ -100,7 +100,8 @@ class WorkerRuntime:
         import numpy as np
 
         pipeline = self.pipeline(self.settings.pipeline_options())
-        pipeline.codeswitch.restorer, pipeline.codeswitch.glossary  # noqa: B018 - loaded on first use
+        pipeline.codeswitch.load()
+        pipeline.latin_only_tokens()
         tone = (3000 * np.sin(2 * np.pi * 440 * np.arange(16000) / 16000)).astype("<i2")
         with tempfile.TemporaryDirectory(prefix="nishabdham-warm-up-") as folder:
             path = Path(folder) / "tone.wav"

@@ -66,6 +66,14 @@ def log_prob(word: str) -> float:
     return math.log(total) if total > 0 else -80.0
 
 
+def load() -> None:
+    """Load everything English words are judged with now, not on first use: the frequency list,
+    the spelling model, the pronunciations and the loanword index (a worker's warm-up)."""
+    log_prob("the")
+    _cmudict()
+    _loan_index()
+
+
 @lru_cache(maxsize=1)
 def _char_model():
     """A character n-gram model of English spelling, trained on wordfreq's 50 000 commonest words."""

@@ -83,6 +83,12 @@ class CodeSwitcher:
             self._restorer = Restorer(self.lexicon, snap=self.options.snap_to_words, lm=lm)
         return self._restorer
 
+    def load(self) -> None:
+        """Load every resource of the stage now (a worker's warm-up), not on first use: the word
+        list and word model, the glossary, and what English words are judged with."""
+        _ = self.restorer, self.glossary
+        english.load()
+
     @property
     def glossary(self) -> Glossary:
         if self._glossary is None:
@@ -120,7 +126,7 @@ class CodeSwitcher:
             decoder = GuardedRedecoder(decoder, regions, self.options, removed)
         workers = getattr(decoder, "workers", 1)
         if workers > 1:  # load shared resources once, before threads ask for them
-            _ = self.restorer, self.glossary, english.log_prob("the")
+            self.load()
         converted = parallel_map(
             lambda group: self._first_pass(group, language, decoder), by_region(kept, regions), workers
         )
