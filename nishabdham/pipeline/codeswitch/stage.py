@@ -130,7 +130,9 @@ class CodeSwitcher:
         converted = parallel_map(
             lambda group: self._first_pass(group, language, decoder), by_region(kept, regions), workers
         )
-        runs = english_runs(converted, looks_english)
+        # Each stretch gets its own language check (cheap in a short context): a Telugu line
+        # right after English is never judged by the English before it.
+        runs = english_runs(converted, looks_english, max_gap_ms=0)
         checked = parallel_map(
             lambda run: (
                 self._check_english(run, language, decoder, removed)
