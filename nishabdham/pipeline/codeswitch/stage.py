@@ -130,9 +130,7 @@ class CodeSwitcher:
         converted = parallel_map(
             lambda group: self._first_pass(group, language, decoder), by_region(kept, regions), workers
         )
-        # Each stretch gets its own language check (cheap in a short context): a Telugu line
-        # right after English is never judged by the English before it.
-        runs = english_runs(converted, looks_english, max_gap_ms=0)
+        runs = english_runs(converted, looks_english)
         checked = parallel_map(
             lambda run: (
                 self._check_english(run, language, decoder, removed)
@@ -212,17 +210,21 @@ class CodeSwitcher:
         return group, [self.repair.convert(s, language) for s in group]
 
     def _check_english(
-        self, run: Run, language: str, decoder: Redecoder | None, removed: list[Removal]
+        self, run: Run, language: str, decoder: Redecoder | None, removed: list[Removal], split: bool = True
     ) -> list[Segment]:
         """English-looking speech: English if the detector hears English in the audio (then,
         written unsure, decoded again as plain English); if not, Whisper translated: romanize.
 
         A re-decode replaces only the speech it has words for: what it left out stays as it was.
         """
+        if decoder is None:
+            return [s for _, done in run.groups for s in done]
+        if split and len(run.groups) > 1:  # each stretch its own check (cheap in a short context)
+            parts = self._split_by_voice(run, decoder)
+            if len(parts) > 1:
+                return [s for part in parts for s in self._check_english(part, language, decoder, removed, False)]
         converted = [s for _, done in run.groups for s in done]
         whole = joined([s for original, _ in run.groups for s in original])
-        if decoder is None:
-            return converted
         p_english = decoder.english_probability(whole)
         if is_english_voice(whole.words, p_english, self.options):
             out = []
@@ -254,6 +256,21 @@ class CodeSwitcher:
             return forced
         log.warning("line at %d ms may be a translation (p(en)=%.3f): kept %r", whole.start_ms, p_english, whole.text)
         return converted
+
+    def _split_by_voice(self, run: Run, decoder: Redecoder) -> list[Run]:
+        """A run cut where the detector's verdict changes: a Telugu line right after English is never
+        judged by the English before it (each part is then checked and re-decoded as one)."""
+        parts: list[Run] = []
+        last = None
+        for group in run.groups:
+            original = joined(group[0])
+            english_voice = is_english_voice(original.words, decoder.english_probability(original), self.options)
+            if parts and english_voice == last:
+                parts[-1].groups.append(group)
+            else:
+                parts.append(Run(True, [group]))
+            last = english_voice
+        return parts
 
     def _plain_english(self, whole: Segment, converted: list[Segment], decoder: Redecoder) -> list[Segment]:
         """A stretch of English the pivot wrote unsure (``america`` for "Americans"): decoded as
