@@ -278,6 +278,29 @@ def test_english_the_detector_hears_is_never_romanized_and_unsure_english_is_dec
     assert decoder.calls == ["check"] and out[0].text == "Ask not what your country can do"
 
 
+def test_each_stretch_of_an_english_looking_run_is_judged_by_its_own_voice(stage):
+    """An English line, then a Telugu line Whisper translated, less than 2 s apart: the Telugu
+    line is not carried by the English before it. Each stretch is checked once, the English is
+    kept and only the translated stretch is re-decoded as romanized Telugu."""
+
+    class ByStretch(FakeDecoder):
+        def english_probability(self, segment):
+            self.calls.append(("check", segment.start_ms))
+            return 0.95 if segment.start_ms < 3000 else 0.02
+
+        def romanize(self, segment):
+            self.calls.append(("romanize", segment.start_ms))
+            return [seg("maa kalanu gurtinchi vaallu", segment.start_ms, strategy="pivot+romanize", probability=0.6)]
+
+    decoder = ByStretch()
+    regions = [SpeechRegion(0, 2500), SpeechRegion(3000, 6000)]
+    english_line, translated = sure("ask not what your country", 0), sure("we remember our poets", 3000)
+    out, _ = stage.process([english_line, translated], regions, "auto", decoder)
+    assert decoder.calls == [("check", 0), ("check", 3000), ("romanize", 3000)]
+    assert out[0].text == "Ask not what your country" and "romanize" not in out[0].strategy
+    assert script_share(" ".join(s.text for s in out[1:]), "Telugu") == 1.0
+
+
 def test_a_shorter_re_decode_keeps_the_speech_it_left_out(stage):
     """The evening sample: the romanizing re-decode of a run stopped before its last line."""
     decoder = FakeDecoder(p_english=0.01, romanized="maa kalanu gurtinchi vaallu")

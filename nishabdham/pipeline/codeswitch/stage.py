@@ -210,7 +210,13 @@ class CodeSwitcher:
         return group, [self.repair.convert(s, language) for s in group]
 
     def _check_english(
-        self, run: Run, language: str, decoder: Redecoder | None, removed: list[Removal], split: bool = True
+        self,
+        run: Run,
+        language: str,
+        decoder: Redecoder | None,
+        removed: list[Removal],
+        split: bool = True,
+        p_english: float | None = None,
     ) -> list[Segment]:
         """English-looking speech: English if the detector hears English in the audio (then,
         written unsure, decoded again as plain English); if not, Whisper translated: romanize.
@@ -221,11 +227,11 @@ class CodeSwitcher:
             return [s for _, done in run.groups for s in done]
         if split and len(run.groups) > 1:  # each stretch its own check (cheap in a short context)
             parts = self._split_by_voice(run, decoder)
-            if len(parts) > 1:
-                return [s for part in parts for s in self._check_english(part, language, decoder, removed, False)]
+            return [s for part, p in parts for s in self._check_english(part, language, decoder, removed, False, p)]
         converted = [s for _, done in run.groups for s in done]
         whole = joined([s for original, _ in run.groups for s in original])
-        p_english = decoder.english_probability(whole)
+        if p_english is None:
+            p_english = decoder.english_probability(whole)
         if is_english_voice(whole.words, p_english, self.options):
             out = []
             for original, done in run.groups:
@@ -257,20 +263,24 @@ class CodeSwitcher:
         log.warning("line at %d ms may be a translation (p(en)=%.3f): kept %r", whole.start_ms, p_english, whole.text)
         return converted
 
-    def _split_by_voice(self, run: Run, decoder: Redecoder) -> list[Run]:
+    def _split_by_voice(self, run: Run, decoder: Redecoder) -> list[tuple[Run, float]]:
         """A run cut where the detector's verdict changes: a Telugu line right after English is never
-        judged by the English before it (each part is then checked and re-decoded as one)."""
-        parts: list[Run] = []
+        judged by the English before it (each part is then checked and re-decoded as one). Each
+        stretch is asked once; a part's p(English) is its stretches' mean, weighted by duration."""
+        parts: list[tuple[Run, list[tuple[float, int]]]] = []
         last = None
         for group in run.groups:
             original = joined(group[0])
-            english_voice = is_english_voice(original.words, decoder.english_probability(original), self.options)
+            p_english = decoder.english_probability(original)
+            english_voice = is_english_voice(original.words, p_english, self.options)
+            heard = (p_english, max(1, original.end_ms - original.start_ms))
             if parts and english_voice == last:
-                parts[-1].groups.append(group)
+                parts[-1][0].groups.append(group)
+                parts[-1][1].append(heard)
             else:
-                parts.append(Run(True, [group]))
+                parts.append((Run(True, [group]), [heard]))
             last = english_voice
-        return parts
+        return [(part, sum(p * d for p, d in heard) / sum(d for _, d in heard)) for part, heard in parts]
 
     def _plain_english(self, whole: Segment, converted: list[Segment], decoder: Redecoder) -> list[Segment]:
         """A stretch of English the pivot wrote unsure (``america`` for "Americans"): decoded as
