@@ -301,6 +301,25 @@ def test_each_stretch_of_an_english_looking_run_is_judged_by_its_own_voice(stage
     assert script_share(" ".join(s.text for s in out[1:]), "Telugu") == 1.0
 
 
+def test_words_a_re_decode_heard_from_the_neighbours_are_left_to_them(stage):
+    """A re-decode's audio reaches 200 ms past its stretch: what it heard there (the neighbour's
+    ending again) is the neighbour's, and never doubles it."""
+
+    class Overhearing(FakeDecoder):
+        def romanize(self, segment):
+            self.calls.append("romanize")
+            heard = seg("nu", segment.start_ms - 200, 180, strategy="pivot+romanize", probability=0.6)
+            return [heard, seg("maa kalanu", segment.start_ms, strategy="pivot+romanize", probability=0.6)]
+
+    regions = [SpeechRegion(0, 1300), SpeechRegion(1300, 4000)]
+    before, translated = seg("bala manasamula", 0, 600), sure("we remember our poets", 1300)
+    out, _ = stage.process([before, translated], regions, "auto", Overhearing(p_english=0.02))
+    words = [w for s in out for w in s.words]
+    assert [w.start_ms for w in words] == sorted(w.start_ms for w in words)
+    assert not any(w.start_ms < 1300 <= w.end_ms or 1100 <= w.start_ms < 1300 for w in words), words
+    assert len(words) == 4 and script_share(" ".join(s.text for s in out), "Telugu") == 1.0
+
+
 def test_a_shorter_re_decode_keeps_the_speech_it_left_out(stage):
     """The evening sample: the romanizing re-decode of a run stopped before its last line."""
     decoder = FakeDecoder(p_english=0.01, romanized="maa kalanu gurtinchi vaallu")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 
 import pytest
 
@@ -33,3 +35,19 @@ def test_dev_folder_gives_its_manifests_and_one_for_a_transcript(tmp_path):
 def test_a_missing_dev_folder_says_how_to_point_at_it(tmp_path):
     with pytest.raises(InputError, match="NISHABDHAM_DEV_DATA"):
         dev_manifests(tmp_path / "nowhere", tmp_path / "work")
+
+
+def test_the_dev_set_kernels_are_set_before_ctranslate2_loads_or_refused(monkeypatch):
+    from nishabdham.errors import ConfigError
+    from nishabdham.evaluation.devset import REPRODUCIBLE_KERNELS, pin_kernels
+
+    for name in REPRODUCIBLE_KERNELS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(sys.modules, "ctranslate2", object())  # loaded with the machine's own kernels
+    with pytest.raises(ConfigError, match="already loaded"):
+        pin_kernels()
+    monkeypatch.delitem(sys.modules, "ctranslate2")
+    assert pin_kernels() == REPRODUCIBLE_KERNELS
+    assert all(os.environ[name] == value for name, value in REPRODUCIBLE_KERNELS.items())
+    monkeypatch.setitem(sys.modules, "ctranslate2", object())
+    assert pin_kernels() == REPRODUCIBLE_KERNELS  # already in effect: nothing to refuse

@@ -33,6 +33,30 @@ def test_the_same_words_said_aloud_stay():
     assert [s.text for s in kept] == ["thank you"] and removed == []
 
 
+def test_a_known_line_with_no_time_to_be_said_is_removed_even_over_speech():
+    """Whisper's tail on a short Telugu clip: "Thank you very much." timed into the last 40 ms of
+    the voice, some of its words sure. Four words in 40 ms were never said; said in 1 s they stay."""
+    squeezed = Segment(
+        3392,
+        3432,
+        "Thank you very much.",
+        (
+            Word(3392, 3392, "Thank", 0.01),
+            Word(3392, 3392, "you", 0.96),
+            Word(3392, 3392, "very", 0.03),
+            Word(3392, 3432, "much.", 0.98),
+        ),
+    )
+    kept, removed = guard([seg("bala manasamula", 1000, 3392), squeezed], SPEECH)
+    assert [s.text for s in kept] == ["bala manasamula"]
+    assert removed[0].text == "Thank you very much." and "no time to be said" in removed[0].reason
+    said = seg("bala manasamula", 1000, 2900)
+    joined = Segment(1000, 3432, said.text + " " + squeezed.text, said.words + squeezed.words)
+    kept, removed = guard([joined], SPEECH)
+    assert kept[0].text == "bala manasamula" and [r.text for r in removed] == ["Thank you very much."]
+    assert guard([seg("thank you very much", 2000, 3000)], SPEECH)[0][0].text == "thank you very much"
+
+
 def test_trailing_you_over_silence_is_trimmed():
     segment = seg("bosu veeruni kranti you", 1000, 5000)
     segment = Segment(1000, 5000, segment.text, segment.words[:3] + (Word(4500, 4900, "you", 0.2),))

@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from nishabdham.errors import InputError
+from nishabdham.errors import ConfigError, InputError
 from nishabdham.pipeline.script import dominant_script
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +23,13 @@ BASELINE = ROOT / "eval" / "baseline-dev.json"
 #: (bench/tune_codeswitch.py --tune-on). The other speakers are the held-out fold that
 #: ``make eval-dev`` reports beside the pooled figures: what an unseen voice can expect.
 TUNING_SPEAKERS = ("cv_te_spkA",)
+#: CPU kernels the dev set is scored with: the same arithmetic on every x86-64 machine with AVX2,
+#: Intel or AMD (CTranslate2's own kernels at AVX2; Intel MKL for the matrix products, also on AMD,
+#: in its conditional-numerical-reproducibility mode). With each machine's own kernels the decodes
+#: differ, and Whisper base's output on Telugu is fragile: on the same code the held-out CER was
+#: 0.383 on one machine and 0.409 on another, so a baseline from one machine failed on the other.
+#: Variables already set in the environment are kept.
+REPRODUCIBLE_KERNELS = {"CT2_FORCE_CPU_ISA": "AVX2", "CT2_USE_MKL": "1", "MKL_CBWR": "AVX2"}
 _AUDIO = {".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus"}
 
 
@@ -58,3 +65,15 @@ def _transcript_manifest(part: Path, out: Path) -> Path:
     manifest = out / "manifest.jsonl"
     manifest.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
+
+
+def pin_kernels() -> dict[str, str]:
+    """Set :data:`REPRODUCIBLE_KERNELS` for this process (before CTranslate2 loads); the kernels in
+    effect. When CTranslate2 is already loaded they cannot take effect: an error says so."""
+    import sys
+
+    if "ctranslate2" in sys.modules and any(os.environ.get(k) != v for k, v in REPRODUCIBLE_KERNELS.items()):
+        raise ConfigError("CTranslate2 is already loaded: the dev set's CPU kernels must be set before it loads")
+    for name, value in REPRODUCIBLE_KERNELS.items():
+        os.environ.setdefault(name, value)
+    return {name: os.environ[name] for name in REPRODUCIBLE_KERNELS}

@@ -30,6 +30,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
 
 from nishabdham.errors import ConfigError, InputError, NishabdhamError, QueueError, SubtitleFormatError
+from nishabdham.process import release_free_memory
 from nishabdham.types import dumps, from_jsonable
 from nishabdham.workers.celery_app import TASK_NAME
 from nishabdham.workers.jobs import Job, worker_name
@@ -153,6 +154,8 @@ def transcribe_job(self, job_id: str) -> dict[str, Any]:
     except QueueError as exc:  # the job store is away (a restart): not the job's fault, so no attempt is spent
         log.warning("job %s: %s; sent again in %d s", job_id, exc, STORE_AWAY_RETRY_S)
         raise self.retry(countdown=STORE_AWAY_RETRY_S, exc=exc) from exc
+    finally:
+        release_free_memory()  # what the job's decodes freed goes back to the system
     if outcome.retry_in_s is not None:
         raise self.retry(countdown=outcome.retry_in_s)
     return {"job_id": outcome.job_id, "outcome": outcome.outcome, "error": outcome.error}

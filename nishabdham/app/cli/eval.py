@@ -16,12 +16,15 @@ the tolerance, 2 when nothing could run (no model, bad settings).
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from nishabdham.app.cli.common import add_model_arguments, settings_from, warn
 from nishabdham.app.cli.transcribe import check_writable
 from nishabdham.errors import InputError, OutputError
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers) -> None:
@@ -96,6 +99,8 @@ def evaluate(args: argparse.Namespace) -> int:
     from nishabdham.pipeline.runner import Pipeline
 
     settings = settings_from(args, model=args.model, language=args.language, second_line=args.second_line)
+    if args.dev is not None:
+        log.info("dev set scored with the same CPU kernels on every machine: %s", _pin_kernels())
     baseline = load_run(args.baseline) if args.baseline else None  # a bad baseline fails before hours of decoding
     for out in filter(None, (args.json, args.html)):  # so does a place the results cannot be written to
         check_writable(Path(out).resolve().parent)
@@ -119,6 +124,12 @@ def _dev_manifests(dev: str | None, work: Path) -> list[Path]:
     if dev is None:
         return []
     return dev_manifests(Path(dev) if dev else default_dev_data(), work)
+
+
+def _pin_kernels() -> dict[str, str]:
+    from nishabdham.evaluation.devset import pin_kernels
+
+    return pin_kernels()
 
 
 def _tuning_speakers() -> tuple[str, ...]:

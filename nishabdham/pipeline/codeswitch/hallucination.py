@@ -31,7 +31,9 @@ class GuardOptions:
     min_speech_coverage: float = 0.5
     """Suspect text is removed when less than this share of its time has voice activity."""
     max_words_per_second: float = 6.0
-    """A repeated line spoken faster than this is a decoding loop, not a refrain."""
+    """A repeated line spoken faster than this is a decoding loop, not a refrain; a known junk line
+    said faster than this ("Thank you very much." in 40 ms at the end of a reading) had no time
+    to be said."""
     low_probability: float = 0.4
     """A known junk phrase is also removed when its words are this unsure on average."""
     echo_similarity: float = 0.8
@@ -101,6 +103,8 @@ def _segment_reason(segment: Segment, coverage, junk, prompt_words, options: Gua
         speech < options.min_speech_coverage or _mean_probability(segment.words) < options.low_probability
     ):
         return f"known hallucination with no speech under it (voice activity {speech:.0%})"
+    if text in junk and (rate := _words_per_second(segment.words)) > options.max_words_per_second:
+        return f"known hallucination with no time to be said ({rate:.0f} words/s)"
     if prompt_words and _similarity(text.split(), prompt_words) >= options.echo_similarity:
         return "echo of the decoding prompt"
     if speech < 0.2 and segment.no_speech_prob > 0.5:
@@ -124,7 +128,7 @@ def strip_known_lines(segments: Sequence[Segment], why: str) -> tuple[list[Segme
             text = " ".join(w.text for w in tail)
             removed.append(Removal(tail[0].start_ms, tail[-1].end_ms, text, f"known hallucination: {why}"))
             del words[-len(tail) :]
-        kept.append(_with_words(segment, words) if len(words) < len(segment.words) else segment)
+        kept.append(with_words(segment, words) if len(words) < len(segment.words) else segment)
     return kept, removed
 
 
@@ -140,15 +144,23 @@ def _trim_junk_words(segment: Segment, coverage, junk, options: GuardOptions) ->
         start, end = tail[0].start_ms, tail[-1].end_ms
         speech = coverage(start, end)
         probability = _mean_probability(tail)
-        if speech >= options.min_speech_coverage and probability >= options.low_probability:
+        rate = _words_per_second(tail)
+        if (
+            speech >= options.min_speech_coverage
+            and probability >= options.low_probability
+            and rate <= options.max_words_per_second
+        ):
             break
         text = " ".join(w.text for w in tail)
-        reason = f"known hallucination at the end of a line (voice activity {speech:.0%}, p={probability:.2f})"
+        reason = (
+            f"known hallucination at the end of a line (voice activity {speech:.0%}, p={probability:.2f}, "
+            f"{rate:.0f} words/s)"
+        )
         dropped.append(Removal(start, end, text, reason))
         del words[-len(tail) :]
     if not dropped:
         return segment, []
-    return _with_words(segment, words), dropped
+    return with_words(segment, words), dropped
 
 
 def _junk_tail(words: list[Word], junk, longest: int = 10) -> list[Word]:
@@ -192,7 +204,7 @@ def _drop_loops(segment: Segment, coverage, options: GuardOptions) -> tuple[Segm
         del words[start:end]
         del keys[start:end]
         i = start if start == i else i + period
-    return (_with_words(segment, words), dropped) if dropped else (segment, [])
+    return (with_words(segment, words), dropped) if dropped else (segment, [])
 
 
 def _repeat_period(keys: list[str], i: int) -> int:
@@ -230,14 +242,19 @@ def _unspoken(words: list[Word], coverage, options: GuardOptions) -> bool:
     if not words:
         return True
     start, end = words[0].start_ms, words[-1].end_ms
-    rate = len(words) / max((end - start) / 1000, 0.05)
-    return coverage(start, end) < options.min_speech_coverage or rate > options.max_words_per_second
+    return coverage(start, end) < options.min_speech_coverage or _words_per_second(words) > options.max_words_per_second
+
+
+def _words_per_second(words: Sequence[Word]) -> float:
+    """How fast the words were said, by their times (a span under 50 ms counts as 50 ms)."""
+    if not words:
+        return 0.0
+    return len(words) / max((words[-1].end_ms - words[0].start_ms) / 1000, 0.05)
 
 
 def _loop_reason(words: list[Word], coverage) -> str:
     start, end = words[0].start_ms, words[-1].end_ms
-    rate = len(words) / max((end - start) / 1000, 0.05)
-    return f"(repetition loop: voice activity {coverage(start, end):.0%}, {rate:.1f} words/s)"
+    return f"(repetition loop: voice activity {coverage(start, end):.0%}, {_words_per_second(words):.1f} words/s)"
 
 
 def _overlaps(a: Segment, b: Segment) -> bool:
@@ -256,7 +273,8 @@ def _mean_probability(words: Sequence[Word]) -> float:
     return sum(w.probability for w in words) / len(words) if words else 0.0
 
 
-def _with_words(segment: Segment, words: list[Word]) -> Segment:
+def with_words(segment: Segment, words: Sequence[Word]) -> Segment:
+    """The segment cut to ``words`` (some of its own), its text and times following them."""
     if not words:
         return replace(segment, words=(), text="")
     return replace(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from nishabdham.pipeline.codeswitch.glossary import Glossary
-from nishabdham.pipeline.codeswitch.hallucination import guard
+from nishabdham.pipeline.codeswitch.hallucination import guard, with_words
 from nishabdham.pipeline.codeswitch.options import CodeSwitchOptions
 from nishabdham.pipeline.script import script_counts
 from nishabdham.pipeline.transcribe import DecodeRequest, Planner
@@ -242,6 +242,18 @@ def joined(group: Sequence[Segment]) -> Segment:
         return group[0]
     words = tuple(w for s in group for w in s.words)
     return replace(group[0], words=words, text=" ".join(s.text for s in group), end_ms=max(s.end_ms for s in group))
+
+
+def inside(segments: Sequence[Segment], span: Segment) -> list[Segment]:
+    """The words of ``segments`` (a re-decode of ``span``) whose middle lies inside ``span``. A
+    re-decode hears a little of the speech around it (its audio reaches 200 ms past the stretch),
+    and words heard there belong to the neighbours, which keep their own."""
+    out = []
+    for segment in segments:
+        words = [w for w in segment.words if span.start_ms <= (w.start_ms + w.end_ms) // 2 <= span.end_ms]
+        if words:
+            out.append(segment if len(words) == len(segment.words) else with_words(segment, words))
+    return out
 
 
 def telugu_share(segments: Sequence[Segment]) -> float:

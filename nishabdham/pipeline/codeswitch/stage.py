@@ -37,6 +37,7 @@ from nishabdham.pipeline.codeswitch.planner import (
     decode_planner,
     english_runs,
     foreign,
+    inside,
     is_english_voice,
     joined,
     looks_english,
@@ -238,11 +239,17 @@ class CodeSwitcher:
                 sure = confident_english([w for s in original for w in s.words], self.options.english_confidence)
                 out.extend(done if sure else self._plain_english(joined(original), done, decoder))
             return out
-        retried = [c for c in (self.repair.convert(s, language) for s in decoder.romanize(whole)) if c.words]
+        retried = [
+            c for c in (self.repair.convert(s, language) for s in inside(decoder.romanize(whole), whole)) if c.words
+        ]
         if retried and telugu_share(retried) > telugu_share([s for s in converted if covering(retried, s)]):
             log.info("re-decoded a translated line at %d ms (p(en)=%.3f): %r", whole.start_ms, p_english, whole.text)
             for rest in [s for s in converted if not covering(retried, s)]:  # the re-decode stopped short
-                retried += [c for c in (self.repair.convert(s, language) for s in decoder.romanize(rest)) if c.words]
+                retried += [
+                    c
+                    for c in (self.repair.convert(s, language) for s in inside(decoder.romanize(rest), rest))
+                    if c.words
+                ]
             return merge_redecoded(converted, retried)
         # The voice is not English and the re-decode did no better: the first pass's Latin words are
         # what Whisper heard, written as English; read them as romanized Telugu (never keep a translation).
@@ -285,7 +292,7 @@ class CodeSwitcher:
     def _plain_english(self, whole: Segment, converted: list[Segment], decoder: Redecoder) -> list[Segment]:
         """A stretch of English the pivot wrote unsure (``america`` for "Americans"): decoded as
         plain English, kept where it is at least as sure of its words."""
-        retried = [label(s, "en") for s in decoder.english(whole) if s.words]
+        retried = [label(s, "en") for s in inside(decoder.english(whole), whole)]
         if retried and _mean_probability(retried) >= _mean_probability(converted) - 0.05:
             return merge_redecoded(converted, retried)
         return converted
