@@ -245,12 +245,14 @@ def joined(group: Sequence[Segment]) -> Segment:
 
 
 def inside(segments: Sequence[Segment], span: Segment) -> list[Segment]:
-    """The words of ``segments`` (a re-decode of ``span``) whose middle lies inside ``span``. A
-    re-decode hears a little of the speech around it (its audio reaches 200 ms past the stretch),
-    and words heard there belong to the neighbours, which keep their own."""
+    """The words of ``segments`` (a re-decode of ``span``) that overlap ``span`` in time. A
+    re-decode hears a little of the speech around it (its audio reaches 200 ms past the stretch):
+    words wholly outside belong to the neighbours, which keep their own. Only wholly: a
+    re-decode's times can run early, and a stretch's first word may start before it (by its
+    middle, a line's first word was lost)."""
     out = []
     for segment in segments:
-        words = [w for w in segment.words if span.start_ms <= (w.start_ms + w.end_ms) // 2 <= span.end_ms]
+        words = [w for w in segment.words if w.end_ms > span.start_ms and w.start_ms < span.end_ms]
         if words:
             out.append(segment if len(words) == len(segment.words) else with_words(segment, words))
     return out
