@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from nishabdham.errors import ConfigError, InputError
@@ -70,8 +71,6 @@ def _transcript_manifest(part: Path, out: Path) -> Path:
 def pin_kernels() -> dict[str, str]:
     """Set :data:`REPRODUCIBLE_KERNELS` for this process (before CTranslate2 loads); the kernels in
     effect. When CTranslate2 is already loaded they cannot take effect: an error says so."""
-    import sys
-
     if "ctranslate2" in sys.modules and any(os.environ.get(k) != v for k, v in REPRODUCIBLE_KERNELS.items()):
         raise ConfigError("CTranslate2 is already loaded: the dev set's CPU kernels must be set before it loads")
     for name, value in REPRODUCIBLE_KERNELS.items():
