@@ -6,13 +6,16 @@ import ctypes
 import ctypes.util
 import logging
 import os
+from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 
+@lru_cache(maxsize=1)
 def _libc():
+    """The C library, loaded once (None where there is none to load)."""
     name = ctypes.util.find_library("c")
     try:
         return ctypes.CDLL(name) if name else None
