@@ -148,11 +148,15 @@ def test_property_a_split_meets_the_rules_whenever_there_is_room(before, length,
              for k, w in enumerate(words)]  # fmt: skip
     middle = Cue(words[0].start_ms, words[-1].end_ms, " ".join(w.text for w in words), words=tuple(words))
     cues = [Cue(0, 1000 - 83, "a"), middle, Cue(middle.end_ms + after + 83, middle.end_ms + after + 1083, "b")]
+    room = cues[2].start_ms - 83 - (cues[0].end_ms + 83)
+    if room < 2 * 84:
+        with pytest.raises(ReviewError, match="too little to split"):
+            split_cue(cues, 1, at_word=at, rules=RULES, duration_ms=middle.end_ms + after + 5000)
+        return
     out = split_cue(cues, 1, at_word=at, rules=RULES, duration_ms=middle.end_ms + after + 5000)
     assert out[0] == cues[0] and out[3] == cues[2]
     for a, b in zip(out, out[1:]):
         assert b.start_ms - a.end_ms >= 83 and a.end_ms > a.start_ms
-    room = out[3].start_ms - 83 - (out[0].end_ms + 83)
     if room >= 2 * 833 + 83:
         assert out[1].duration_ms >= 833 and out[2].duration_ms >= 833
 

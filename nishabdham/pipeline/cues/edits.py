@@ -44,6 +44,12 @@ def split_cue(cues: Sequence[C], index: int, at_word: int | None = None, at_ms: 
     """
     head, tail = split_pieces(cues[index], at_word, at_ms, second_line)
     out = [*cues[:index], head, tail, *cues[index + 1 :]]
+    lo, hi = _room(out, index, index + 1, rules, duration_ms)
+    if hi - lo < 2 * (rules.min_gap_ms + 1):
+        raise ReviewError(
+            f"cue {index + 1} has {max(hi - lo, 0)} ms between its neighbours' gaps: too little to split it in two; "
+            "merge it or move its neighbours first"
+        )
     return fit_cues(out, (index, index + 1), rules, duration_ms)
 
 
@@ -157,13 +163,12 @@ def fit_cues(cues: Sequence[C], changed: Sequence[int], rules: CueRules = CueRul
     first, last = min(changed), max(changed)
     gap, block = rules.min_gap_ms, list(cues[first : last + 1])
     end = duration_ms if duration_ms is not None else max(c.end_ms for c in cues)
-    lo = cues[first - 1].end_ms + gap if first > 0 else 0
-    hi = cues[last + 1].start_ms - gap if last + 1 < len(cues) else end
+    lo, hi = _room(cues, first, last, rules, duration_ms)
     if hi - lo < len(block) * (gap + 1):  # no room at all: leave the times to the editor
         return list(cues)
     starts = [min(max(c.start_ms, lo), hi - 1) for c in block]
     ends = [min(max(c.end_ms, s + 1), hi) for c, s in zip(block, starts)]
-    _open_gaps(starts, ends, gap)
+    _open_gaps(starts, ends, lo, hi, gap)
     _fit_minimum(starts, ends, lo, hi, gap, rules.min_duration_ms)
     following = cues[last + 1].start_ms if last + 1 < len(cues) else end
     for k, cue in enumerate(block):  # reading time and hold, out of free time after the cue only
@@ -177,14 +182,26 @@ def fit_cues(cues: Sequence[C], changed: Sequence[int], rules: CueRules = CueRul
     return [*cues[:first], *fitted, *cues[last + 1 :]]
 
 
-def _open_gaps(starts: list[int], ends: list[int], gap: int) -> None:
-    """Where two changed cues are closer than the gap, open it around their boundary."""
-    for k in range(len(starts) - 1):
+def _room(cues: Sequence[Any], first: int, last: int, rules: CueRules, duration_ms: int | None) -> tuple[int, int]:
+    """Where cues ``first..last`` may lie: from the previous cue's end to the next one's start, gaps kept."""
+    end = duration_ms if duration_ms is not None else max(c.end_ms for c in cues)
+    lo = cues[first - 1].end_ms + rules.min_gap_ms if first > 0 else 0
+    hi = cues[last + 1].start_ms - rules.min_gap_ms if last + 1 < len(cues) else end
+    return lo, hi
+
+
+def _open_gaps(starts: list[int], ends: list[int], lo: int, hi: int, gap: int) -> None:
+    """Where two changed cues are closer than the gap, open it around their boundary; all inside the room."""
+    n = len(starts)
+    for k in range(n - 1):
         if starts[k + 1] - ends[k] < gap:
             middle = (ends[k] + starts[k + 1]) // 2
             ends[k] = max(middle - gap // 2, starts[k] + 1)
             starts[k + 1] = max(ends[k] + gap, starts[k + 1])
             ends[k + 1] = max(ends[k + 1], starts[k + 1] + 1)
+    for k in range(n - 1, -1, -1):  # back inside the room where that pushed a cue past its end
+        ends[k] = min(ends[k], starts[k + 1] - gap if k + 1 < n else hi)
+        starts[k] = min(starts[k], ends[k] - 1)
 
 
 def _fit_minimum(starts: list[int], ends: list[int], lo: int, hi: int, gap: int, minimum: int) -> None:

@@ -55,5 +55,6 @@ def strip_marks(text: str) -> str:
 
 
 def _is_telugu(text: str) -> bool:
+    """A word mostly in Telugu script, or one with no letters at all (a lone mark between words)."""
     counts = script_counts(text)
-    return counts["Telugu"] > 0 and counts["Telugu"] >= sum(counts.values()) - counts["Telugu"]
+    return counts["Telugu"] >= sum(counts.values()) - counts["Telugu"]

@@ -31,7 +31,8 @@ class CueRules:
     max_duration_ms: int = 7000
     """Longest time a cue of several words may span; one long word may exceed it."""
     max_cps: float = 17.0
-    """Reading speed limit, grapheme clusters per second; cues are kept up longer to meet it."""
+    """Reading speed limit, grapheme clusters (aksharas for Telugu) per second, on every line: cues are kept
+    up longer to meet it on the longer line, and a line read faster is a problem."""
     min_gap_ms: int = 83
     """Smallest gap between two cues (two frames at 24 fps)."""
     pause_ms: int = 600
@@ -42,6 +43,16 @@ class CueRules:
     """Punctuation that ends a sentence (a preferred cue break)."""
     clause_marks: str = ",;:—–"
     """Punctuation that ends a clause (a weaker break)."""
+    hold_pause_ms: int = 1000
+    """A cue followed by at least this much silence (to the next cue, or the end) is held into it."""
+    hold_min_ms: int = 1200
+    """A held cue stays on screen at least this long (editors hold a cue into the pause that follows)."""
+    hold_cps: float = 12.0
+    """A held cue stays longer, until its longer line reads at this speed (Subtitle Edit's optimal 12),
+    up to ``max_duration_ms`` and never closer than ``min_gap_ms`` to the next cue."""
+    tidy_punctuation: bool = True
+    """Drop the marks Whisper puts after Telugu words inside a line; keep those before a pause of
+    ``pause_ms`` or at the end (what ends a sentence or a verse line)."""
     speaker_prefix: bool = False
     """Show each cue's speaker ("Host: ...") in front of its first line, when the cue has one."""
 
@@ -138,17 +149,27 @@ def _line_budget(has_second: bool, rules: CueRules) -> tuple[int, int]:
     return primary, max(1, rules.max_lines - primary)
 
 
-def reading_ms(text: str, rules: CueRules) -> int:
-    return int(math.ceil(1000 * grapheme_len(text.replace("\n", " ")) / rules.max_cps)) if rules.max_cps > 0 else 0
+def reading_ms(text: str, second: str, rules: CueRules, cps: float | None = None) -> int:
+    """Time to read the longer of a cue's two lines at ``cps`` (default: the limit, ``max_cps``)."""
+    cps = rules.max_cps if cps is None else cps
+    longest = max(grapheme_len(text.replace("\n", " ")), grapheme_len(second.replace("\n", " ")))
+    return int(math.ceil(1000 * longest / cps)) if cps > 0 else 0
+
+
+def hold_ms(text: str, second: str, pause_ms: int, rules: CueRules) -> int:
+    """How long a cue followed by ``pause_ms`` of silence should stay up (0: no pause, no hold)."""
+    if pause_ms < rules.hold_pause_ms:
+        return 0
+    return max(rules.hold_min_ms, reading_ms(text, second, rules, rules.hold_cps))
 
 
 # --------------------------------------------------------------------------- checks
 
 
-def reading_speed(cue: Cue) -> float:
-    """Grapheme clusters per second of the primary text."""
+def reading_speed(cue: Cue, line: int = 1) -> float:
+    """Grapheme clusters (aksharas for Telugu) per second of line 1 (the primary text) or line 2."""
     seconds = max(cue.duration_ms, 1) / 1000
-    return grapheme_len(cue.text.replace("\n", " ")) / seconds
+    return grapheme_len((cue.text if line == 1 else cue.second).replace("\n", " ")) / seconds
 
 
 def cue_problems(cue: Cue, rules: CueRules, next_cue: Cue | None = None) -> list[str]:
@@ -168,9 +189,11 @@ def cue_problems(cue: Cue, rules: CueRules, next_cue: Cue | None = None) -> list
         problems.append(f"too short: {cue.duration_ms} ms < {rules.min_duration_ms} ms")
     if cue.duration_ms > rules.max_duration_ms:
         problems.append(f"too long on screen: {cue.duration_ms / 1000:.1f} s > {rules.max_duration_ms / 1000:.1f} s")
-    cps = reading_speed(cue)
-    if cps > rules.max_cps:
-        problems.append(f"reading speed {cps:.1f} > {rules.max_cps:g} characters/s")
+    for line, text in ((1, cue.text), (2, cue.second)):  # each line is a track of its own too
+        cps = reading_speed(cue, line)
+        if text and cps > rules.max_cps:
+            where, unit = " of line 2" if line == 2 else "", "aksharas" if is_complex(text) else "characters"
+            problems.append(f"reading speed{where} {cps:.1f} > {rules.max_cps:g} {unit}/s")
     if next_cue is not None and next_cue.start_ms - cue.end_ms < rules.min_gap_ms:
         problems.append(f"gap to next cue {next_cue.start_ms - cue.end_ms} ms < {rules.min_gap_ms} ms")
     return problems

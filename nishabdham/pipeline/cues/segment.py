@@ -18,7 +18,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from nishabdham.pipeline.cues.rules import CueRules, SecondLine, _line_budget, layout_lines, reading_ms
+from nishabdham.pipeline.cues.punctuation import clean_punctuation
+from nishabdham.pipeline.cues.rules import CueRules, SecondLine, _line_budget, hold_ms, layout_lines, reading_ms
 from nishabdham.types import Cue, Word
 
 # --------------------------------------------------------------------------- grouping
@@ -155,8 +156,13 @@ def build_cues(
     duration_ms: int | None = None,
     second_line: SecondLine | None = None,
 ) -> list[Cue]:
-    """Segment words into timed cues that respect ``rules`` wherever the words allow it."""
-    return retime(_group_cues(clean_words(words, duration_ms), rules, second_line), rules, duration_ms)
+    """Segment words into timed cues that respect ``rules`` wherever the words allow it.
+
+    Whisper's marks between Telugu words are dropped first (:func:`clean_punctuation`), so they
+    neither show nor break cues.
+    """
+    cleaned = clean_punctuation(clean_words(words, duration_ms), rules)
+    return retime(_group_cues(cleaned, rules, second_line), rules, duration_ms)
 
 
 def _fits(words: Sequence[Word], rules: CueRules, second_line: SecondLine | None) -> bool:
@@ -223,12 +229,12 @@ def verse_cues(
     cues: list[Cue] = []
     for piece in pieces:
         words = clean_words(piece.words, duration_ms)
-        if not words:
+        if not words or not clean_punctuation(words, rules):
             continue
-        if piece.origin == "text":
+        if piece.origin == "text":  # the given text keeps its own punctuation
             parts = _pada_cues(words, piece.breaks, rules, second_line)
         else:
-            parts = _group_cues(words, rules, second_line)
+            parts = _group_cues(clean_punctuation(words, rules), rules, second_line)
         cues.extend(replace(cue, origin=piece.origin, confidence=piece.confidence) for cue in parts)
     cues.sort(key=lambda cue: cue.start_ms)
     return retime(cues, rules, duration_ms)
@@ -258,16 +264,23 @@ def _group_single(words: Sequence[Word], second_line: SecondLine | None) -> Cue:
 
 
 def retime(cues: Sequence[Cue], rules: CueRules, duration_ms: int | None = None) -> list[Cue]:
-    """Give cues reading time, keep the minimum gap, never overlap, stay inside the recording."""
+    """Give cues reading time, keep the minimum gap, never overlap, stay inside the recording.
+
+    A cue followed by a pause (``hold_pause_ms``) is held into it: at least ``hold_min_ms`` on
+    screen, longer until its longer line reads at ``hold_cps`` (Subtitle Edit's "extend to next"),
+    never over ``max_duration_ms`` nor closer than ``min_gap_ms`` to the next cue.
+    """
     end_of_audio = duration_ms if duration_ms is not None else max((c.end_ms for c in cues), default=0)
     starts = [min(c.start_ms, end_of_audio) for c in cues]
     ends = [min(max(c.end_ms, s), end_of_audio) for c, s in zip(cues, starts)]
     gap = rules.min_gap_ms
-    for i, cue in enumerate(cues):  # reading time, taken from the gap that follows
+    for i, cue in enumerate(cues):  # reading time (every line) and the hold into a pause, from the gap that follows
         natural = ends[i] - starts[i]
-        wanted = max(natural, rules.min_duration_ms, reading_ms(cue.text, rules))
+        following = starts[i + 1] if i + 1 < len(cues) else end_of_audio
+        reading = reading_ms(cue.text, cue.second, rules)
+        wanted = max(natural, rules.min_duration_ms, reading, hold_ms(cue.text, cue.second, following - ends[i], rules))
         wanted = min(wanted, max(natural, rules.max_duration_ms))
-        ceiling = starts[i + 1] - gap if i + 1 < len(cues) else end_of_audio
+        ceiling = following - gap if i + 1 < len(cues) else end_of_audio
         ends[i] = max(ends[i], min(starts[i] + wanted, ceiling))
     for i in range(len(cues)):  # forward: shorten the earlier cue, else delay the later one
         if i and starts[i] < ends[i - 1] + gap:
