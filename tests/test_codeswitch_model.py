@@ -94,9 +94,10 @@ def test_bilingual_cues_and_separate_tracks(tmp_path, te_rows):
         assert script_share(first, "Telugu") > 0.5 and script_share(second, "Latin") == 1.0
         assert grapheme_len(first) <= line_limit(first, rules) and grapheme_len(second) <= line_limit(second, rules)
     telugu_track = parse_srt((tmp_path / f"{name}.te.srt").read_text(encoding="utf-8"))
-    english_track = parse_srt((tmp_path / f"{name}.en.srt").read_text(encoding="utf-8"))
+    translit_track = parse_srt((tmp_path / f"{name}.te-Latn.srt").read_text(encoding="utf-8"))
     assert all(script_share(" ".join(c.lines), "Telugu") > 0.5 for c in telugu_track)
-    assert all(script_share(" ".join(c.lines), "Latin") == 1.0 for c in english_track)
+    assert all(script_share(" ".join(c.lines), "Latin") == 1.0 for c in translit_track)
+    assert not list(tmp_path.glob("*.en.*"))  # the transliteration is Telugu in Latin letters, not English
 
 
 def test_translation_second_line_is_english_on_the_same_cue_times(tmp_path, te_rows):

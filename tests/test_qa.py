@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from nishabdham.pipeline.cues.qa import QaOptions, QaReport, batch_summary, qa_report, summary
+from dataclasses import replace
+
+import pytest
+
+from nishabdham.pipeline.cues.qa import (
+    QaOptions,
+    QaReport,
+    batch_summary,
+    cue_confidence,
+    low_confidence,
+    qa_report,
+    summary,
+)
 from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.types import Cue, Removal, Segment, Transcript, Word, dumps, from_jsonable
 
@@ -14,7 +26,7 @@ def word(start, end, text, p=0.9):
 
 
 def transcript() -> Transcript:
-    calm = (word(0, 700, "కలసపాడు"), word(800, 1800, "బ్రిడ్జిపై", 0.3))
+    calm = (word(0, 700, "కలసపాడు", 0.5), word(800, 1800, "బ్రిడ్జిపై", 0.2))
     fast = (word(5000, 5400, "నుంచి నీరు ప్రవహించింది ఇప్పుడు మళ్ళీ"),)
     english = (word(9000, 9600, "Americans", 0.95),)
     return Transcript(
@@ -59,7 +71,7 @@ def test_issues_of_every_kind_are_found_and_sorted_worst_first():
     details = {i.kind: i.detail for i in report.issues}
     assert details["foreign-script"] == "letters in Arabic 100% (100% of the segment)"
     assert details["cue-rules"].startswith("cue 2: too short: 400 ms < 833 ms; reading speed")
-    assert details["low-confidence"] == "cue 1: 1 unsure word(s): బ్రిడ్జిపై (0.30)"
+    assert details["low-confidence"] == "cue 1: mean word confidence 0.35 < 0.39; 1 unsure word(s): బ్రిడ్జిపై (0.20)"
     assert "0% of its letters in Telugu script" in details["low-telugu-share"]
 
 
@@ -75,7 +87,7 @@ def test_english_in_latin_script_and_clean_telugu_raise_nothing():
 
 def test_thresholds_come_from_the_options():
     report = qa_report(
-        transcript(), RULES, QaOptions(min_word_probability=0.2, allowed_scripts=("Telugu", "Latin", "Arabic"))
+        transcript(), RULES, QaOptions(low_confidence=0.3, allowed_scripts=("Telugu", "Latin", "Arabic"))
     )
     assert report.counts["low-confidence"] == 0 and report.counts["foreign-script"] == 0
 
@@ -95,3 +107,26 @@ def test_batch_summary_sums_files_and_puts_the_worst_first():
     assert [row["file"] for row in batch["worst_first"]] == ["b.srt", "a.srt"]
     assert batch["score"] == 9 and batch["files"] == 2
     assert batch["counts"]["removed"] == 1
+
+
+def test_low_confidence_separates_cues_instead_of_flagging_every_one():
+    # before: one word under 0.5 flagged a cue, and Whisper base gives Telugu words 0.1-0.7, so
+    # 73-89 % of the dev set's cues were flagged and "worst first" sorted nothing
+    means = (0.25, 0.45, 0.5, 0.55, 0.6)
+    cues = tuple(
+        Cue(i * 3000, i * 3000 + 2000, f"పదం{i} మాట{i}",
+            words=(word(i * 3000, i * 3000 + 900, f"పదం{i}", m - 0.15), word(i * 3000 + 1000, i * 3000 + 1900, f"మాట{i}", m + 0.15)))
+        for i, m in enumerate(means)
+    )  # fmt: skip
+    assert all(min(w.probability for w in c.words) < 0.5 for c in cues)
+    report = qa_report(replace(transcript(), cues=cues, segments=(), removed=()), RULES)
+    assert [i.start_ms for i in report.issues if i.kind == "low-confidence"] == [0]
+    assert cue_confidence(cues[0]) == pytest.approx(0.25) and cue_confidence(Cue(0, 900, "x")) is None
+    assert [low_confidence(c) for c in cues] == [True, False, False, False, False]
+
+
+def test_line_two_reading_speed_is_a_cue_rule_issue():
+    fast = Cue(0, 1000, "నీరు ప్రవహించింది", second="nīru pravahiṁciṁdi")  # line 2: 18 a second
+    report = qa_report(replace(transcript(), cues=(fast,), segments=(), removed=()), RULES)
+    assert report.counts["cue-rules"] == 1
+    assert report.issues[0].detail == "cue 1: reading speed of line 2 18.0 > 17 characters/s"

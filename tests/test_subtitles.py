@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -17,8 +18,10 @@ from nishabdham.pipeline.cues.subtitles import (
     check_cues,
     parse_srt,
     parse_vtt,
+    render_outputs,
     render_srt,
     render_vtt,
+    track_tags,
     write_outputs,
 )
 from nishabdham.types import Cue, Transcript
@@ -105,10 +108,10 @@ def test_write_outputs_writes_every_format_in_utf8(tmp_path):
     written = write_outputs(_transcript(cues), tmp_path, "reading", RULES)
     names = sorted(p.name for p in written)
     assert names == [
-        "reading.en.srt",
-        "reading.en.vtt",
         "reading.json",
         "reading.srt",
+        "reading.te-Latn.srt",
+        "reading.te-Latn.vtt",
         "reading.te.srt",
         "reading.te.vtt",
         "reading.vtt",
@@ -116,9 +119,21 @@ def test_write_outputs_writes_every_format_in_utf8(tmp_path):
     assert written[-1].name == "reading.json"  # the JSON marks a complete set, so it comes last
     assert "నీరు" in (tmp_path / "reading.te.srt").read_text(encoding="utf-8")
     assert "nīru" not in (tmp_path / "reading.te.srt").read_text(encoding="utf-8")
-    assert "nīru" in (tmp_path / "reading.en.srt").read_text(encoding="utf-8")
+    assert "nīru" in (tmp_path / "reading.te-Latn.srt").read_text(encoding="utf-8")
     data = json.loads((tmp_path / "reading.json").read_text(encoding="utf-8"))
     assert data["cues"][0]["text"] == "నీరు ప్రవహించింది"
+
+
+def test_tracks_are_named_by_what_they_hold(tmp_path):
+    # before: the ISO 15919 transliteration went to <stem>.en.srt, as if it were English
+    translit = _transcript([Cue(0, 1500, "నీరు", second="nīru")])
+    assert track_tags(translit) == ("te", "te-Latn")
+    assert not [n for n in render_outputs(translit, "r", RULES) if ".en." in n]
+    translated = replace(translit, settings={"second_line": "translation"}, cues=(Cue(0, 1500, "నీరు", second="water"),))
+    files = render_outputs(translated, "r", RULES)
+    assert track_tags(translated) == ("te", "en")
+    assert sorted(n for n in files if n.count(".") == 2) == ["r.en.srt", "r.en.vtt", "r.te.srt", "r.te.vtt"]
+    assert "water" in files["r.en.srt"] and "నీరు" not in files["r.en.srt"]
 
 
 def test_write_outputs_only_requested_formats(tmp_path):

@@ -29,7 +29,9 @@ class WriterOptions:
     formats: tuple[str, ...] = FORMATS
     """Which files to write: any of srt, vtt, json."""
     separate_tracks: bool = True
-    """With a second line, also write each language as its own track (``<stem>.te.srt``, ``<stem>.en.srt``)."""
+    """With a second line, also write each line as its own track, named by what it holds (BCP 47):
+    ``<stem>.te.srt`` (line 1, Telugu script), and ``<stem>.te-Latn.srt`` (line 2, the ISO 15919
+    transliteration) or ``<stem>.en.srt`` (line 2, the English translation). See :func:`track_tags`."""
     speaker_names: dict[str, str] = field(default_factory=dict)
     """Names for speaker labels (``SPEAKER_00`` -> ``Host``), applied to every file written."""
 
@@ -129,6 +131,7 @@ def render_outputs(
         transcript = replace(transcript, cues=tuple(name_speakers(transcript.cues, options.speaker_names)))
     files: dict[str, str] = {}
     bilingual = any(c.second for c in transcript.cues)
+    primary_tag, second_tag = track_tags(transcript)
     for fmt in options.formats:
         if fmt == "srt":
             files[f"{stem}.srt"] = render_srt(transcript.cues, rules)
@@ -140,11 +143,23 @@ def render_outputs(
             raise OutputError(f"unknown subtitle format '{fmt}' (choose from {', '.join(FORMATS)})")
         if bilingual and options.separate_tracks:
             render = render_srt if fmt == "srt" else render_vtt
-            files[f"{stem}.te.{fmt}"] = render(transcript.cues, rules, "primary")  # line 1: Telugu script
-            files[f"{stem}.en.{fmt}"] = render(transcript.cues, rules, "second")
+            files[f"{stem}.{primary_tag}.{fmt}"] = render(transcript.cues, rules, "primary")
+            files[f"{stem}.{second_tag}.{fmt}"] = render(transcript.cues, rules, "second")
     if "json" in options.formats:
         files[f"{stem}.json"] = dumps(transcript)
     return files
+
+
+def track_tags(transcript: Transcript) -> tuple[str, str]:
+    """The language tags (BCP 47) of the two separate tracks: what line 1 and line 2 hold.
+
+    Line 1 is Telugu script (``te``; English words in it follow the English-words policy). Line 2
+    is English only when the run made it with Whisper's translate task (``second_line =
+    "translation"``, ``en``); otherwise it is the ISO 15919 transliteration of line 1: Telugu in
+    Latin letters, ``te-Latn``, never ``en``.
+    """
+    second = "en" if transcript.settings.get("second_line") == "translation" else "te-Latn"
+    return "te", second
 
 
 def write_outputs(
