@@ -130,3 +130,13 @@ def test_line_two_reading_speed_is_a_cue_rule_issue():
     report = qa_report(replace(transcript(), cues=(fast,), segments=(), removed=()), RULES)
     assert report.counts["cue-rules"] == 1
     assert report.issues[0].detail == "cue 1: reading speed of line 2 18.0 > 17 characters/s"
+
+
+def test_the_review_page_flags_what_the_qa_report_flags():
+    from nishabdham.review_ui.editing import ReviewCue
+    from nishabdham.review_ui.quality import qa_flags
+
+    # before: the page flagged any word under 0.5 or a mean under 0.7, i.e. nearly every Telugu cue
+    sure = ReviewCue("c1", 0, 2000, "పదం మాట", words=(word(0, 900, "పదం", 0.45), word(1000, 1900, "మాట", 0.9)))
+    unsure = replace(sure, id="c2", words=tuple(replace(w, probability=0.3) for w in sure.words))
+    assert qa_flags(sure) == () and qa_flags(unsure) == ("low confidence",)

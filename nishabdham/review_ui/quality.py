@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nishabdham.evaluation.metrics import cer, wer
+from nishabdham.pipeline.cues.qa import low_confidence
 from nishabdham.pipeline.cues.rules import CueRules, cue_problems
 from nishabdham.pipeline.script import script_counts
 from nishabdham.review_ui.editing import ReviewCue
@@ -30,8 +31,6 @@ FLAG_WEIGHTS = {
     "too short": 1,
     "gap": 1,
 }
-LOW_CONFIDENCE = 0.5
-"""A cue with a word below this probability (or a mean below 0.7) is flagged."""
 
 
 def cue_warnings(cues: Sequence[ReviewCue], rules: CueRules) -> dict[str, list[str]]:
@@ -63,10 +62,8 @@ def _rule_flag(problem: str) -> str:
 def qa_flags(cue: ReviewCue, problems: Sequence[str] = (), removed: Sequence[Removal] = ()) -> tuple[str, ...]:
     """Short QA labels for one cue, most severe first."""
     flags = {_rule_flag(p) for p in problems}
-    if cue.words:
-        probabilities = [w.probability for w in cue.words]
-        if min(probabilities) < LOW_CONFIDENCE or sum(probabilities) / len(probabilities) < 0.7:
-            flags.add("low confidence")
+    if low_confidence(cue.as_cue()):  # the QA report's flag: the worst fifth, not every cue (issue 23)
+        flags.add("low confidence")
     scripts = set(script_counts(cue.text)) - {"Telugu", "Latin"}
     if scripts:
         flags.add("script")
