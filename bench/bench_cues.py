@@ -276,9 +276,10 @@ def calibrate(out: Path, fold: str = "spkA", share: float = 0.2) -> dict:
     """The cue score under which the worst ``share`` of ``fold``'s cues fall (choose on spkA only)."""
     records = cue_records(out, fold)
     confidence_figures(records)
-    scores = sorted(r["score"] for r in records)
-    cut = scores[max(int(share * len(scores)) - 1, 0)] if scores else None
-    return {"fold": fold, "cues": len(scores), "share": share, "threshold": cut, "scores": [round(s, 3) for s in scores]}
+    scores = sorted(r["score"] for r in records if r["score"] is not None)
+    k = max(1, round(share * len(scores)))  # flag the k lowest: the threshold lies between the k-th and the next
+    cut = round((scores[k - 1] + scores[min(k, len(scores) - 1)]) / 2, 2) if scores else None
+    return {"fold": fold, "cues": len(scores), "flagged": k, "threshold": cut, "scores": [round(s, 3) for s in scores]}
 
 
 def main() -> None:

@@ -67,7 +67,10 @@ def split_pieces(cue: C, at_word: int | None = None, at_ms: int | None = None,
     if at_ms is not None:
         first_end = second_start = min(max(at_ms, cue.start_ms + 1), cue.end_ms - 1)
     elif timed:
-        first_end, second_start = cue.words[at_word - 1].end_ms, max(cue.words[at_word].start_ms, cue.words[at_word - 1].end_ms)
+        first_end, second_start = (
+            cue.words[at_word - 1].end_ms,
+            max(cue.words[at_word].start_ms, cue.words[at_word - 1].end_ms),
+        )
     else:
         first_end = second_start = _proportional(cue, written, at_word)
     head_text, tail_text = " ".join(written[:at_word]), " ".join(written[at_word:])
@@ -217,19 +220,21 @@ def _fit_minimum(starts: list[int], ends: list[int], lo: int, hi: int, gap: int,
     def before(k: int) -> int:
         return starts[k] - (ends[k - 1] + gap if k else lo)
 
+    def need(k: int) -> int:
+        return minimum - (ends[k] - starts[k])
+
     for k in range(n):
-        need = lambda: minimum - (ends[k] - starts[k])  # noqa: E731
-        ends[k] += _part(need(), after(k))
-        starts[k] -= _part(need(), before(k))
+        ends[k] += _part(need(k), after(k))
+        starts[k] -= _part(need(k), before(k))
         if k + 1 < n:  # the next changed cue moves later, then gives up what it can spare
-            x = _part(need(), after(k + 1))
+            x = _part(need(k), after(k + 1))
             starts[k + 1], ends[k + 1], ends[k] = starts[k + 1] + x, ends[k + 1] + x, ends[k] + x
-            x = _part(need(), ends[k + 1] - starts[k + 1] - fair)
+            x = _part(need(k), ends[k + 1] - starts[k + 1] - fair)
             starts[k + 1], ends[k] = starts[k + 1] + x, ends[k] + x
         if k:  # the previous changed cue moves earlier, then gives up what it can spare
-            x = _part(need(), before(k - 1))
+            x = _part(need(k), before(k - 1))
             starts[k - 1], ends[k - 1], starts[k] = starts[k - 1] - x, ends[k - 1] - x, starts[k] - x
-            x = _part(need(), ends[k - 1] - starts[k - 1] - fair)
+            x = _part(need(k), ends[k - 1] - starts[k - 1] - fair)
             ends[k - 1], starts[k] = ends[k - 1] - x, starts[k] - x
 
 
