@@ -59,7 +59,7 @@ def split_pieces(cue: C, at_word: int | None = None, at_ms: int | None = None,
     written = cue.text.split()
     timed = len(cue.words) == len(written)
     if (at_word is None) == (at_ms is None):
-        raise ReviewError("split a cue either before a word or at a time, not both")
+        raise ReviewError("split a cue either before a word or at a time: give one of the two, not both")
     if at_word is None:
         at_word = _word_at(cue, written, timed, at_ms)
     if not 0 < at_word < len(written):
@@ -91,7 +91,7 @@ def split_pieces(cue: C, at_word: int | None = None, at_ms: int | None = None,
 
 def _proportional(cue: Any, written: list[str], at_word: int) -> int:
     left, right = grapheme_len("".join(written[:at_word])), grapheme_len("".join(written[at_word:]))
-    return cue.start_ms + round(cue.duration_ms * left / max(left + right, 1))
+    return cue.start_ms + round((cue.end_ms - cue.start_ms) * left / max(left + right, 1))
 
 
 def _word_at(cue: Any, written: list[str], timed: bool, at_ms: int | None) -> int:
