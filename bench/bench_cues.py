@@ -17,13 +17,14 @@ under which the worst fifth of spkA's cues fall. Report figures on spkC (the hel
 
     .venv/bin/python bench/bench_cues.py run --out /tmp/cues-after     # transcribe (a few minutes)
     .venv/bin/python bench/bench_cues.py measure /tmp/cues-after       # figures per fold, as JSON
-    .venv/bin/python bench/bench_cues.py calibrate /tmp/cues-after     # the threshold, from spkA
+    .venv/bin/python bench/bench_cues.py calibrate /tmp/cues-after [more runs]   # the threshold, from spkA
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -272,14 +273,31 @@ def _confidence():
         )
 
 
-def calibrate(out: Path, fold: str = "spkA", share: float = 0.2) -> dict:
-    """The cue score under which the worst ``share`` of ``fold``'s cues fall (choose on spkA only)."""
-    records = cue_records(out, fold)
+def calibrate(outs: list[Path], fold: str = "spkA", share: float = 0.2) -> dict:
+    """The cue score under which the worst ``share`` of ``fold``'s cues fall (choose on spkA only).
+
+    Several runs may be pooled: the decode of a stretch can differ from one run to the next.
+    """
+    records = [r for out in outs for r in cue_records(out, fold)]
     confidence_figures(records)
     scores = sorted(r["score"] for r in records if r["score"] is not None)
+    if not scores:
+        return {"fold": fold, "cues": 0}
     k = max(1, round(share * len(scores)))  # flag the k lowest: the threshold lies between the k-th and the next
-    cut = round((scores[k - 1] + scores[min(k, len(scores) - 1)]) / 2, 2) if scores else None
-    return {"fold": fold, "cues": len(scores), "flagged": k, "threshold": cut, "scores": [round(s, 3) for s in scores]}
+    middle = (scores[k - 1] + scores[min(k, len(scores) - 1)]) / 2
+
+    def flagged(threshold: float) -> int:
+        return sum(1 for s in scores if s < threshold)
+
+    # two decimals, the rounding that flags the share nearest the target (ties between equal scores)
+    cut = min((math.floor(middle * 100) / 100, math.ceil(middle * 100) / 100), key=lambda t: abs(flagged(t) - k))
+    return {
+        "fold": fold,
+        "cues": len(scores),
+        "threshold": cut,
+        "flagged": flagged(cut),
+        "scores": [round(s, 3) for s in scores],
+    }
 
 
 def main() -> None:
@@ -289,8 +307,10 @@ def main() -> None:
         p = sub.add_parser(name)
         if name == "run":
             p.add_argument("--out", type=Path, required=True)
-        else:
+        elif name == "measure":
             p.add_argument("out", type=Path)
+        else:
+            p.add_argument("out", type=Path, nargs="+", help="one run or several, pooled")
     args = parser.parse_args()
     if args.command == "run":
         run(args.out)

@@ -58,7 +58,7 @@ def test_discover_finds_media_recursively_and_plan_mirrors_the_tree(tmp_path):
 
 
 def transcript_for(source: str) -> Transcript:
-    words = (Word(100, 900, "కలసపాడు", probability=0.2),)
+    words = (Word(100, 900, "కలసపాడు", probability=0.1),)
     return Transcript(source=source, duration_ms=2000, language="te", language_probability=1.0, model="stand-in",
                       cues=(Cue(100, 1000, "కలసపాడు", words=words),), timings_ms={"transcribe": 5})  # fmt: skip
 
