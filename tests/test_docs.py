@@ -157,3 +157,48 @@ def test_readme_commands_parse_with_the_real_cli(words: list[str]):
     except SystemExit as exc:  # argparse exits on an unknown command or option
         pytest.fail(f"`nishabdham {' '.join(words)}` is refused by the command line (exit {exc.code})")
     assert callable(args.func)
+
+
+#: Variables the README shows as mistakes: each must be refused, as it says.
+REFUSED = {"NISHABDHAM_LANGAUGE", "NISHABDHAM_DECODE__LANGUAGE", "NISHABDHAM_DECODE__VAD"}
+ASSIGNMENT = re.compile(r"(NISHABDHAM_[A-Z0-9_]*[A-Z0-9])=('[^']*'|[^\s`]+)")
+
+
+def readme_variables() -> tuple[set[str], dict[str, str]]:
+    text = README.read_text(encoding="utf-8")
+    names = set(re.findall(r"NISHABDHAM_[A-Z0-9_]*[A-Z0-9]", text))
+    values = {name: shlex.split(value)[0] for name, value in ASSIGNMENT.findall(text)}
+    return names, values
+
+
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for key in list(os.environ):
+        if key.upper().startswith("NISHABDHAM_"):
+            monkeypatch.delenv(key)
+
+
+@pytest.mark.parametrize("name", sorted(readme_variables()[0]))
+def test_every_variable_named_is_a_setting(name: str, monkeypatch: pytest.MonkeyPatch):
+    from nishabdham.errors import ConfigError
+    from nishabdham.settings import check_environment, load_settings
+
+    clean_environment(monkeypatch)
+    if name in REFUSED:
+        monkeypatch.setenv(name, "1")
+        with pytest.raises(ConfigError, match=name.removeprefix("NISHABDHAM_").split("__")[-1].lower() + "|" + name):
+            load_settings()
+    else:
+        check_environment({name: "1"})
+
+
+@pytest.mark.parametrize("name, value", sorted(readme_variables()[1].items()))
+def test_every_setting_shown_with_a_value_loads(name: str, value: str, monkeypatch: pytest.MonkeyPatch):
+    from nishabdham.settings import load_settings
+
+    clean_environment(monkeypatch)
+    monkeypatch.setenv(name, value)
+    settings = load_settings()
+    field = name.removeprefix("NISHABDHAM_").lower().split("__")[0]
+    assert field in type(settings).model_fields or name in {"NISHABDHAM_REVIEW_PASSWORD"}
