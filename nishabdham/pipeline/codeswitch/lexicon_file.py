@@ -48,8 +48,8 @@ _BOS, _EOS = "\x02", "\x03"
 _ALIGN = 8
 #: A context's length goes above its packed unit numbers (8 bits each; the model's order is at most 4).
 _LENGTH_SHIFT = 24
-_BUCKET_CACHE = 64
-"""Buckets of skeletons kept decoded (a few MB at most; the restorer asks the same few again and again)."""
+_BUCKET_CACHE = 32
+"""Buckets of skeletons kept decoded (a few MB at most, 32 of the largest 8 MB; the restorer asks the same few again and again)."""
 
 
 class CharScores:
