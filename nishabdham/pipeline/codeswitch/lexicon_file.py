@@ -49,7 +49,8 @@ _ALIGN = 8
 #: A context's length goes above its packed unit numbers (8 bits each; the model's order is at most 4).
 _LENGTH_SHIFT = 24
 _BUCKET_CACHE = 32
-"""Buckets of skeletons kept decoded (a few MB at most, 32 of the largest 8 MB; the restorer asks the same few again and again)."""
+"""Buckets of skeletons kept decoded: the restorer asks the same few again and again (32 of the
+largest would hold 8 MB; most are far smaller)."""
 
 
 class CharScores:
