@@ -51,6 +51,8 @@ _LENGTH_SHIFT = 24
 _BUCKET_CACHE = 32
 """Buckets of skeletons kept decoded: the restorer asks the same few again and again (32 of the
 largest would hold 8 MB; most are far smaller)."""
+_WORD_CACHE = 1 << 14
+"""Words whose number is kept (about 2 MB): a candidate is asked for four times (listed, and each flag)."""
 
 
 class CharScores:
@@ -314,6 +316,7 @@ class MappedLexicon:
         self._flags, self._skeleton_words = arrays["word_flags"], arrays["skeleton_words"]
         self._buckets = {(first, length): (start, end) for first, length, start, end in header["buckets"]}
         self.bucket = lru_cache(maxsize=_BUCKET_CACHE)(self._bucket)
+        self.number = lru_cache(maxsize=_WORD_CACHE)(self.words.find)
         self.curated = _Flagged(self, CURATED, header["curated"])
         self.in_both = _Flagged(self, IN_BOTH, header["in_both"])
         self.function_words = _Flagged(self, FUNCTION, header["function_words"])
@@ -322,14 +325,14 @@ class MappedLexicon:
         self.model = MappedCharModel(cm["order"], cm["units"], cm["vocab_size"], arrays)
 
     def __contains__(self, iso: object) -> bool:
-        return isinstance(iso, str) and self.words.find(iso) >= 0
+        return isinstance(iso, str) and self.number(iso) >= 0
 
     def __len__(self) -> int:
         return len(self.words)
 
     def flags(self, iso: str) -> int:
         """The word's flags (:data:`CURATED`, :data:`IN_BOTH`, :data:`FUNCTION`); 0 for a word not listed."""
-        number = self.words.find(iso)
+        number = self.number(iso)
         return self._flags[number] if number >= 0 else 0
 
     def words_with_skeleton(self, key: str) -> list[str]:
