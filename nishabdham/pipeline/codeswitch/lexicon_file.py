@@ -36,10 +36,13 @@ from array import array
 from bisect import bisect_left
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nishabdham.errors import InputError
 from nishabdham.files import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from nishabdham.pipeline.codeswitch.lexicon import CharModel, LexiconTables
 
 MAGIC = b"NSHLEX\r\n"
 FORMAT = "nishabdham-telugu-lexicon/6"
@@ -77,7 +80,7 @@ class CharScores:
 # --------------------------------------------------------------------------- writing
 
 
-def write_lexicon_file(lexicon: Any, target: Path) -> Path:
+def write_lexicon_file(lexicon: LexiconTables, target: Path) -> Path:
     """Write ``lexicon`` (the in-memory tables of :func:`~.lexicon.build_lexicon`) to ``target``."""
     sections: dict[str, bytes | array] = {}
     keys = sorted(lexicon.by_skeleton, key=lambda key: (key[:1], len(key)))  # stable: buckets keep their order
@@ -141,7 +144,7 @@ def _put_strings(sections: dict, name: str, strings: list[str]) -> None:
     sections[f"{name}_ids"] = array("I", order)
 
 
-def _put_char_model(sections: dict, model: Any) -> list[str]:
+def _put_char_model(sections: dict, model: CharModel) -> list[str]:
     """The model's counts as sorted integer arrays; returns its units (number ``i + 1`` is ``units[i]``)."""
     if model.order > 4:
         raise ValueError("the character model's order is above 4")
