@@ -143,13 +143,21 @@ class CharModel(CharScores):
 # --------------------------------------------------------------------------- the lexicon
 
 
+class WordSet(Protocol):
+    """``in`` and ``len``: a set of words, or the mapped file's view of one flag."""
+
+    def __contains__(self, iso: object) -> bool: ...
+    def __len__(self) -> int: ...
+
+
 class Lexicon(Protocol):
     """What the restorer asks of the word list: :class:`LexiconTables` as built, or the mapped file as loaded."""
 
-    curated: object
-    in_both: object
-    function_words: object
-    by_skeleton: object
+    curated: WordSet
+    in_both: WordSet
+    function_words: WordSet
+    by_skeleton: WordSet
+    """The skeletons that have words."""
     model: CharScores
 
     def __contains__(self, iso: str) -> bool: ...
