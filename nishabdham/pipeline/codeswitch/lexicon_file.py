@@ -254,17 +254,18 @@ class _Skeletons:
 
 
 class MappedCharModel(CharScores):
-    """The character model answered from the mapped counts (same arithmetic as :class:`~.lexicon.CharModel`)."""
+    """The character model answered from the mapped counts (same arithmetic as :class:`~.lexicon.CharModel`).
+
+    The contexts (23 k) are indexed in a dict of tuples, about 3 MB per process, as the model asks
+    four of them per probability; the counts stay in the file.
+    """
 
     def __init__(self, order: int, units: list[str], vocab_size: int, arrays: dict[str, memoryview]) -> None:
         self.order = order
         self._number = {unit: i + 1 for i, unit in enumerate(units)}
         self._uniform = 1.0 / max(vocab_size, 1)
-        self._contexts, self._totals, self._types = (
-            arrays["contexts"],
-            arrays["context_totals"],
-            arrays["context_types"],
-        )
+        self._rows = {_unpack(key, units): row for row, key in enumerate(arrays["contexts"])}
+        self._totals, self._types = arrays["context_totals"], arrays["context_types"]
         self._starts, self._units, self._counts = arrays["context_starts"], arrays["next_units"], arrays["next_counts"]
         self.prob = lru_cache(maxsize=1 << 18)(self._prob)
 
@@ -272,26 +273,25 @@ class MappedCharModel(CharScores):
         """P(unit | context), Witten-Bell interpolated as in :meth:`~.lexicon.CharModel._prob`."""
         p = self._uniform
         wanted = self._number.get(unit, 0)
+        rows, starts, units = self._rows, self._starts, self._units
         for k in range(0, self.order):
-            row = self._row(context[len(context) - k :] if k else ())
-            if row < 0:
+            row = rows.get(context[len(context) - k :] if k else ())
+            if row is None:
                 break
-            start, end = self._starts[row], self._starts[row + 1]
+            start, end = starts[row], starts[row + 1]
             count = 0
             if wanted:
-                at = bisect_left(self._units, wanted, start, end)
-                count = self._counts[at] if at < end and self._units[at] == wanted else 0
+                at = bisect_left(units, wanted, start, end)
+                count = self._counts[at] if at < end and units[at] == wanted else 0
             total, types = self._totals[row], self._types[row]
             p = (count + types * p) / (total + types)
         return p
 
-    def _row(self, ctx: tuple[str, ...]) -> int:
-        numbers = [self._number.get(unit, 0) for unit in ctx]
-        if not all(numbers):
-            return -1
-        key = _pack(numbers)
-        row = bisect_left(self._contexts, key)
-        return row if row < len(self._contexts) and self._contexts[row] == key else -1
+
+def _unpack(key: int, units: list[str]) -> tuple[str, ...]:
+    """The context :func:`_pack` made ``key`` of."""
+    length, packed = key >> _LENGTH_SHIFT, key & ((1 << _LENGTH_SHIFT) - 1)
+    return tuple(units[(packed >> (8 * (length - 1 - i)) & 0xFF) - 1] for i in range(length))
 
 
 class MappedLexicon:
