@@ -1,15 +1,15 @@
-"""The Telugu word model (ARPA written from counts, read back) and the lexicon's plain-JSON file."""
+"""The Telugu word model (ARPA written from counts, read back) and the lexicon's mapped file."""
 
 from __future__ import annotations
 
 import gzip
-import json
 import math
 
 import pytest
 
 from nishabdham.errors import InputError
-from nishabdham.pipeline.codeswitch.lexicon import build_lexicon, lexicon_from_json, lexicon_to_json
+from nishabdham.pipeline.codeswitch.lexicon import build_lexicon
+from nishabdham.pipeline.codeswitch.lexicon_file import open_lexicon_file, write_lexicon_file
 from nishabdham.pipeline.codeswitch.lm import BOS, EOS, arpa_from_sentences, corpus_sentences, read_arpa, tokenize
 from nishabdham.pipeline.telugu import to_iso
 
@@ -64,15 +64,16 @@ def test_the_bundled_corpus_reads():
     assert len(sentences) > 19000 and sum(map(len, sentences)) > 60000
 
 
-def test_the_lexicon_round_trips_through_plain_json(tmp_path):
+def test_the_lexicon_round_trips_through_its_file(tmp_path):
     wordlist = tmp_path / "words.txt.gz"
     wordlist.write_bytes(gzip.compress("వాన\tb\nచెట్టు\th\nపాట\tt\n".encode()))
     lexicon = build_lexicon(wordlist, ["కురిసింది", "వాన"])
-    text = json.dumps(lexicon_to_json(lexicon), ensure_ascii=False)
-    again = lexicon_from_json(json.loads(text))
+    again = open_lexicon_file(write_lexicon_file(lexicon, tmp_path / "lexicon.bin"))
     assert to_iso("కురిసింది") in again and to_iso("వాన") in again.in_both and to_iso("చెట్టు") in again.curated
-    assert again.by_skeleton == lexicon.by_skeleton and again.buckets == lexicon.buckets
+    assert to_iso("పాట") not in again.curated and to_iso("చెట్టు") not in again.in_both
+    assert {key: again.words_with_skeleton(key) for key in lexicon.by_skeleton} == lexicon.by_skeleton
     seq = ["v", "ā", "n", "a"]
-    assert again.model.logprob(seq) == pytest.approx(lexicon.model.logprob(seq))
-    with pytest.raises(InputError, match="lexicon.json.gz"):
-        lexicon_from_json({"format": "something else"}, tmp_path / "lexicon.json.gz")
+    assert again.model.logprob(seq) == lexicon.model.logprob(seq)
+    (tmp_path / "other.bin").write_bytes(b'{"format": "nishabdham-telugu-lexicon/5"}')
+    with pytest.raises(InputError, match="other.bin"):
+        open_lexicon_file(tmp_path / "other.bin")

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     path = install_bundled_model(options, force=args.force)
     print(f"bundled model verified: {path}")
     lexicon = install_lexicon(models_dir(options), force=args.force)
-    print(f"Telugu word list ready: {lexicon}")
+    print(f"Telugu lexicon ready (one file every process maps): {lexicon}")
     print(f"Telugu word model ready: {install_lm(models_dir(options), force=args.force)}")
     if args.diarization:
         from nishabdham.pipeline.speakers.campplus import install_speaker_models

@@ -20,17 +20,17 @@ types: it knows which spellings look Telugu (``ండ`` rather than ``న్డ`
 which words are common; word frequencies come from the word model
 (:mod:`~nishabdham.pipeline.codeswitch.lm`).
 
-The lexicon is stored as plain gzipped JSON (words, flags, skeleton index and the
-character model's counts), never as a pickle: it loads without running code from
-the file and reads the same in any version of the project.
+``nishabdham setup`` builds the lexicon once and writes it as one read-only binary file
+(:mod:`~nishabdham.pipeline.codeswitch.lexicon_file`: words, flags, skeleton index and the
+character model's counts in flat arrays), never as a pickle: a process maps the file into
+memory and every worker process shares its pages, instead of holding about 208 MB of
+dicts each. A missing or stale file is an error that names ``nishabdham setup``.
 """
 
 from __future__ import annotations
 
 import gzip
-import json
 import logging
-import math
 import shutil
 import subprocess
 import tempfile
@@ -39,20 +39,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
-from nishabdham.errors import DependencyError, InputError
+from nishabdham.errors import DependencyError
 from nishabdham.files import atomic_write_bytes
+from nishabdham.pipeline.codeswitch.lexicon_file import CharScores, MappedLexicon, open_lexicon_file, write_lexicon_file
 from nishabdham.pipeline.telugu import from_iso, is_telugu_word, skeleton, to_iso_many, units
 
 log = logging.getLogger(__name__)
 
 HUNSPELL_DIC = Path("/usr/share/hunspell/te_IN.dic")
 TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata/tel.traineddata")
-LEXICON_DIRNAME = "telugu-lexicon-v5"
-LEXICON_FORMAT = "nishabdham-telugu-lexicon/5"
+#: Bumped whenever the file or what goes into it changes: a new folder, so a stale one is never read.
+LEXICON_DIRNAME = "telugu-lexicon-v6"
 ORDER = 4
 _BOS, _EOS = "\x02", "\x03"
-_SEP = "\x1f"
 
 
 # --------------------------------------------------------------------------- building the word list
@@ -100,8 +101,8 @@ def _tesseract_words() -> list[str]:
 # --------------------------------------------------------------------------- the character model
 
 
-class CharModel:
-    """A Witten-Bell interpolated n-gram model over ISO 15919 units."""
+class CharModel(CharScores):
+    """A Witten-Bell interpolated n-gram model over ISO 15919 units (trained in memory)."""
 
     def __init__(self, order: int = ORDER) -> None:
         self.order = order
@@ -138,44 +139,36 @@ class CharModel:
             p = (nexts.get(unit, 0) + types * p) / (total + types)
         return p
 
-    def start(self) -> tuple[str, ...]:
-        return (_BOS,) * (self.order - 1)
-
-    def logprob(self, seq: list[str], final: bool = True) -> float:
-        ctx, total = self.start(), 0.0
-        for unit in [*seq, _EOS] if final else seq:
-            total += math.log(self.prob(ctx, unit))
-            ctx = (*ctx[1:], unit)
-        return total
-
-    def to_json(self) -> dict:
-        """The counts as plain data (contexts joined with U+001F)."""
-        return {
-            "order": self.order,
-            "vocab": sorted(self.vocab),
-            "table": {_SEP.join(ctx): nexts for ctx, (nexts, _, _) in self.table.items()},
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> CharModel:
-        model = cls(int(data["order"]))
-        del model.counts
-        model.vocab = set(data["vocab"])
-        model.table = {}
-        for key, nexts in data["table"].items():
-            ctx = tuple(key.split(_SEP)) if key else ()
-            model.table[ctx] = (nexts, sum(nexts.values()), len(nexts))
-        model._uniform = 1.0 / max(len(model.vocab), 1)
-        model.prob = lru_cache(maxsize=1 << 18)(model._prob)
-        return model
-
 
 # --------------------------------------------------------------------------- the lexicon
 
 
+class WordSet(Protocol):
+    """``in`` and ``len``: a set of words, or the mapped file's view of one flag."""
+
+    def __contains__(self, iso: object) -> bool: ...
+    def __len__(self) -> int: ...
+
+
+class Lexicon(Protocol):
+    """What the restorer asks of the word list: :class:`LexiconTables` as built, or the mapped file as loaded."""
+
+    curated: WordSet
+    in_both: WordSet
+    function_words: WordSet
+    by_skeleton: WordSet
+    """The skeletons that have words."""
+    model: CharScores
+
+    def __contains__(self, iso: str) -> bool: ...
+    def __len__(self) -> int: ...
+    def words_with_skeleton(self, key: str) -> list[str]: ...
+    def near_skeletons(self, key: str, max_distance: int) -> list[tuple[str, int]]: ...
+
+
 @dataclass
-class Lexicon:
-    """Telugu words by ISO form and by skeleton, with the character model."""
+class LexiconTables:
+    """Telugu words by ISO form and by skeleton, with the character model, in memory (as built)."""
 
     iso_to_word: dict[str, str]
     curated: set[str]
@@ -190,6 +183,9 @@ class Lexicon:
 
     def __contains__(self, iso: str) -> bool:
         return iso in self.iso_to_word
+
+    def __len__(self) -> int:
+        return len(self.iso_to_word)
 
     def words_with_skeleton(self, key: str) -> list[str]:
         return self.by_skeleton.get(key, [])
@@ -210,7 +206,7 @@ class Lexicon:
         return sorted(found, key=lambda x: x[1])
 
 
-def build_lexicon(wordlist: Path, corpus_words: list[str] = ()) -> Lexicon:
+def build_lexicon(wordlist: Path, corpus_words: list[str] = ()) -> LexiconTables:
     """The lexicon of the word list, plus the corpus's words the list lacks (flag ``c``)."""
     with gzip.open(wordlist, "rt", encoding="utf-8") as handle:
         rows = [line.rstrip("\n").split("\t") for line in handle if line.strip()]
@@ -235,7 +231,7 @@ def build_lexicon(wordlist: Path, corpus_words: list[str] = ()) -> Lexicon:
         if key:
             buckets[(key[0], len(key))].append(key)
     model = CharModel().train([units(iso) for iso in isos])
-    return Lexicon(iso_to_word, curated, in_both, function_words, dict(by_skeleton), dict(buckets), model)
+    return LexiconTables(iso_to_word, curated, in_both, function_words, dict(by_skeleton), dict(buckets), model)
 
 
 def _function_words() -> list[str]:
@@ -253,43 +249,11 @@ def _from_iso_many(isos: list[str]) -> list[str]:
 
 
 def lexicon_path(models_dir: Path) -> Path:
-    return models_dir / LEXICON_DIRNAME / "lexicon.json.gz"
-
-
-def lexicon_to_json(lexicon: Lexicon) -> dict:
-    """The lexicon as plain data (what :func:`lexicon_from_json` reads back)."""
-    return {
-        "format": LEXICON_FORMAT,
-        "words": lexicon.iso_to_word,
-        "curated": sorted(lexicon.curated),
-        "in_both": sorted(lexicon.in_both),
-        "function_words": sorted(lexicon.function_words),
-        "by_skeleton": lexicon.by_skeleton,
-        "char_model": lexicon.model.to_json(),
-    }
-
-
-def lexicon_from_json(data: dict, path: Path | str = "") -> Lexicon:
-    if not isinstance(data, dict) or data.get("format") != LEXICON_FORMAT:
-        raise InputError(f"not a {LEXICON_FORMAT} file; run `nishabdham setup --force`", path=path or None)
-    by_skeleton = data["by_skeleton"]
-    buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for key in by_skeleton:
-        if key:
-            buckets[(key[0], len(key))].append(key)
-    return Lexicon(
-        data["words"],
-        set(data["curated"]),
-        set(data["in_both"]),
-        set(data["function_words"]),
-        by_skeleton,
-        dict(buckets),
-        CharModel.from_json(data["char_model"]),
-    )
+    return models_dir / LEXICON_DIRNAME / "lexicon.bin"
 
 
 def install_lexicon(models_dir: Path, force: bool = False) -> Path:
-    """Build the word list and the lexicon (gzipped JSON) in ``models_dir`` (idempotent)."""
+    """Build the word list and the lexicon file in ``models_dir`` (idempotent; about a minute)."""
     from nishabdham.pipeline.codeswitch.lm import corpus_sentences
 
     target = lexicon_path(models_dir)
@@ -297,21 +261,17 @@ def install_lexicon(models_dir: Path, force: bool = False) -> Path:
         return target
     wordlist = build_wordlist(models_dir)
     corpus_words = sorted({w for words in corpus_sentences() for w in words})
-    lexicon = build_lexicon(wordlist, corpus_words)
-    text = json.dumps(lexicon_to_json(lexicon), ensure_ascii=False, separators=(",", ":"))
-    atomic_write_bytes(target, gzip.compress(text.encode("utf-8"), compresslevel=5))
+    write_lexicon_file(build_lexicon(wordlist, corpus_words), target)
+    log.info("Telugu lexicon written to %s", target)
     return target
 
 
 @lru_cache(maxsize=2)
-def load_lexicon(models_dir: str) -> Lexicon:
-    """The lexicon of ``models_dir``, built on first use and loaded once per process."""
-    path = install_lexicon(Path(models_dir))
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, EOFError, ValueError) as exc:
-        raise InputError(
-            f"the Telugu lexicon cannot be read ({exc}); run `nishabdham setup --force`", path=path
-        ) from exc
-    return lexicon_from_json(data, path)
+def load_lexicon(models_dir: str) -> MappedLexicon:
+    """The lexicon of ``models_dir``, mapped once per process (its pages are shared between processes)."""
+    path = lexicon_path(Path(models_dir))
+    if not path.is_file():
+        older = sorted(p.name for p in Path(models_dir).glob("telugu-lexicon-v*") if p.name != LEXICON_DIRNAME)
+        found = f" (only {', '.join(older)}, of an older version)" if older else ""
+        raise DependencyError(f"the Telugu lexicon {path} is missing{found}: run `nishabdham setup`")
+    return open_lexicon_file(path)

@@ -254,7 +254,7 @@ class Restorer:
         self._near_a_word = lru_cache(maxsize=1 << 14)(self._is_near_a_word)
         # Function words make up about a third of running text (FUNCTION_SHARE); the rest is spread over the list.
         self._function_prior = math.log(max(len(lexicon.function_words), 1)) - math.log(FUNCTION_SHARE)
-        self._uniform_prior = math.log(max(len(lexicon.iso_to_word), 1)) - math.log(1 - FUNCTION_SHARE)
+        self._uniform_prior = math.log(max(len(lexicon), 1)) - math.log(1 - FUNCTION_SHARE)
 
     def _word_prior(self, iso: str) -> float:
         """-log P(word) for a listed word: the corpus word model mixed with the list's prior.
