@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 
@@ -47,7 +48,7 @@ class TranscribeOptions:
     """Beam width of the decoder."""
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     """Temperature fallback schedule for windows that fail the checks below."""
-    fallback: str = "sample"
+    fallback: Literal["sample", "beam"] = "sample"
     """How the fallback steps decode: ``sample`` (Whisper's sampling at each temperature; runs differ,
     see pipeline.decode.fallback) or ``beam`` (a beam search with penalties per step: repeatable)."""
     compression_ratio_threshold: float = 2.4
