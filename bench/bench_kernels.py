@@ -14,7 +14,12 @@ Figures: CER on the tuning fold (cv_te_spkA), the held-out fold (cv_te_spkC) and
 the spread (largest minus smallest) of each across the settings; ``--json`` keeps every run.
 Any ``NISHABDHAM_`` setting in the environment applies to all three (``NISHABDHAM_DECODE__FALLBACK``).
 
+``--numbers`` looks under the transcripts, at the numbers (a minute, not an hour): for each compute
+type (int8, float32) and kernel setting, the two Telugu sample clips' language probabilities and
+one beam-search decode (tokens and score), and how far they move between kernel settings.
+
     .venv/bin/python bench/bench_kernels.py [--only machine avx] [--json OUT] [--runs DIR]
+    .venv/bin/python bench/bench_kernels.py --numbers [--only avx2-pinned machine]
 """
 
 from __future__ import annotations
@@ -83,13 +88,69 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+SAMPLE_CLIPS = ("samples/te_verse/common_voice_te_42973997.wav", "samples/te_prose/common_voice_te_42973996.wav")
+COMPUTE_TYPES = ("int8", "float32")
+
+
+def numbers_child(compute_type: str) -> None:
+    """Print (JSON) each sample clip's p(te), p(en) and a beam-search decode's tokens and score."""
+    sys.path.insert(0, str(ROOT))
+    from faster_whisper.audio import pad_or_trim
+
+    from nishabdham.pipeline.audio import load_audio
+    from nishabdham.pipeline.decode.model import ModelOptions, load_model
+
+    whisper = load_model(ModelOptions(compute_type=compute_type, decode_workers=1, cpu_threads=1)).whisper
+    prompt = [whisper.hf_tokenizer.token_to_id(t) for t in ("<|startoftranscript|>", "<|te|>", "<|transcribe|>")]
+    prompt.append(whisper.hf_tokenizer.token_to_id("<|notimestamps|>"))
+    out = []
+    for clip in SAMPLE_CLIPS:
+        features = whisper.feature_extractor(load_audio(ROOT / clip).samples)
+        encoded = whisper.encode(pad_or_trim(features[:, : min(3000, features.shape[-1] - 1)]))
+        languages = dict(whisper.model.detect_language(encoded)[0])
+        result = whisper.model.generate(encoded, [prompt], beam_size=5, return_scores=True)[0]
+        out.append({"clip": Path(clip).name, "p_te": languages["<|te|>"], "p_en": languages["<|en|>"],
+                    "tokens": result.sequences_ids[0], "score": result.scores[0]})  # fmt: skip
+    print(json.dumps(out))
+
+
+def numbers(chosen: dict[str, dict[str, str]]) -> str:
+    """The table of ``--numbers``: per compute type and clip, how much the kernels move the numbers."""
+    lines = [
+        "| compute type | clip | score per token (by kernels) | p(te) (by kernels) | same tokens |",
+        "|---|---|---|---|---|",
+    ]
+    for compute_type in COMPUTE_TYPES:
+        runs = {}
+        for name, kernels in chosen.items():
+            env = {k: v for k, v in os.environ.items() if k not in KERNEL_VARIABLES} | kernels
+            command = [sys.executable, __file__, "--child", compute_type]
+            done = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+            runs[name] = json.loads(done.stdout.strip().splitlines()[-1])
+        for i, clip in enumerate(SAMPLE_CLIPS):
+            rows = [run[i] for run in runs.values()]
+            scores = " / ".join(f"{r['score']:.4f}" for r in rows)
+            p_te = " / ".join(f"{r['p_te']:.4f}" for r in rows)
+            same = "yes" if all(r["tokens"] == rows[0]["tokens"] for r in rows) else "**no**"
+            lines.append(f"| {compute_type} | {Path(clip).stem} | {scores} | {p_te} | {same} |")
+    return "kernels: " + " / ".join(chosen) + "\n\n" + "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these settings")
     parser.add_argument("--json", metavar="OUT", help="write the figures of every setting as JSON")
     parser.add_argument("--runs", metavar="DIR", help="keep each setting's eval run here (default: a temp folder)")
+    parser.add_argument("--numbers", action="store_true", help="compare the numbers under the transcripts instead")
+    parser.add_argument("--child", metavar="COMPUTE_TYPE", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        numbers_child(args.child)
+        return 0
     chosen = {k: v for k, v in settings().items() if not args.only or k in args.only}
+    if args.numbers:
+        print(numbers(chosen))
+        return 0
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-kernels-") as scratch:
         folder = Path(args.runs or scratch)
