@@ -26,6 +26,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.devdata)
 
 
+#: The seed of CTranslate2's sampler in model tests (Whisper's sampled temperature fallback).
+DECODE_SEED = 0
+
+
+@pytest.fixture(autouse=True)
+def _seeded_decoding(request):
+    """Model tests seed CTranslate2's sampler. It seeds each decoding thread once, when the thread
+    first samples (pipeline.decode.fallback): a model loaded in the test gets the seed; threads that
+    already sampled keep their own sequence."""
+    if request.node.get_closest_marker("model") is not None:
+        import ctranslate2
+
+        ctranslate2.set_random_seed(DECODE_SEED)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory, monkeypatch):
     """No test reads the user's settings or writes into their data directory."""

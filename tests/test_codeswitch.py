@@ -363,3 +363,26 @@ def test_proper_nouns_are_capitalised_inside_a_sentence():
     )
     out = sentence_case([Segment(0, 1800, "", words)])
     assert [w.text for w in out[0].words] == ["And", "so", "my", "fellow", "Americans,", "may"]
+
+
+ECHO_CLIP = [SpeechRegion(200, 3700)]  # "nēnu bhārata dēśamlō unnānu", 3.5 s, on an unseen voice
+
+
+def test_speech_whose_only_reading_echoed_the_prompt_is_decoded_again_without_the_prompt(stage):
+    """The pivot wrote the prompt back ("nenu baagunnaanu. nenu baagunnaanu."): the guard removes the
+    echo, and the coverage pass decodes the speech under it again, natively, without the prompt."""
+    decoder = FakeDecoder(rescued={"pivot": "nenu baagunnaanu.", "native": "నేను భారత దేశంలో ఉన్నాను"})
+    out, removed = stage.process([seg("nenu baagunnaanu. nenu baagunnaanu.", 300)], ECHO_CLIP, "auto", decoder)
+    assert decoder.calls == [("rescue", "native", 200, 3700)]  # never again with the prompt
+    assert " ".join(s.text for s in out) == "నేను భారత దేశంలో ఉన్నాను"
+    assert [r.reason for r in removed] == ["echo of the decoding prompt"]
+
+
+def test_speech_that_stays_lost_after_an_echo_says_so(stage):
+    decoder = FakeDecoder()
+    out, removed = stage.process([seg("nenu baagunnaanu. nenu baagunnaanu.", 300)], ECHO_CLIP, "auto", decoder)
+    assert out == [] and decoder.calls == [("rescue", "native", 200, 3700)]
+    assert removed[-1].reason == (
+        "speech with no words: 3.5 s of speech, its only reading was an echo of the decoding prompt;"
+        " decoded again without the prompt, still nothing"
+    )

@@ -88,13 +88,17 @@ def test_bilingual_cues_and_separate_tracks(tmp_path, te_rows):
     assert code == 0
     name = stem(te_rows[3]["path"])
     rules = CueRules()
-    for cue in parse_srt((tmp_path / f"{name}.srt").read_text(encoding="utf-8")):
+    cues = parse_srt((tmp_path / f"{name}.srt").read_text(encoding="utf-8"))
+    assert cues, "no subtitles at all"  # an empty file must not pass the checks below
+    for cue in cues:
         assert len(cue.lines) == 2
         first, second = cue.lines
         assert script_share(first, "Telugu") > 0.5 and script_share(second, "Latin") == 1.0
         assert grapheme_len(first) <= line_limit(first, rules) and grapheme_len(second) <= line_limit(second, rules)
     telugu_track = parse_srt((tmp_path / f"{name}.te.srt").read_text(encoding="utf-8"))
     translit_track = parse_srt((tmp_path / f"{name}.te-Latn.srt").read_text(encoding="utf-8"))
+    assert telugu_track and translit_track
+    assert [(c.start_ms, c.end_ms) for c in telugu_track] == [(c.start_ms, c.end_ms) for c in cues]
     assert all(script_share(" ".join(c.lines), "Telugu") > 0.5 for c in telugu_track)
     assert all(script_share(" ".join(c.lines), "Latin") == 1.0 for c in translit_track)
     assert not list(tmp_path.glob("*.en.*"))  # the transliteration is Telugu in Latin letters, not English

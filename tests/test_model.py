@@ -8,14 +8,18 @@ import pytest
 
 from nishabdham.errors import ModelError, ModelIntegrityError
 from nishabdham.pipeline.decode.model import (
+    BUNDLED_SHA256,
     BUNDLED_SIZE,
     ModelOptions,
     bundled_model_dir,
     install_bundled_model,
     load_model,
     resolve_device,
+    sha256_file,
     verify_bundled_model,
 )
+
+SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 
 
 def _fake_bundled(tmp_path, size=BUNDLED_SIZE):
@@ -23,7 +27,7 @@ def _fake_bundled(tmp_path, size=BUNDLED_SIZE):
     target = bundled_model_dir(ModelOptions(models_dir=str(tmp_path)))
     target.mkdir(parents=True)
     real = bundled_model_dir()
-    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+    for name in SIDE_FILES:
         shutil.copyfile(real / name, target / name)
     with (target / "model.bin").open("wb") as handle:
         handle.truncate(size)  # sparse: right size, wrong bytes
@@ -31,7 +35,11 @@ def _fake_bundled(tmp_path, size=BUNDLED_SIZE):
 
 
 def test_installed_bundled_model_verifies():
-    verify_bundled_model(bundled_model_dir())
+    directory = bundled_model_dir()
+    verify_bundled_model(directory)
+    assert (directory / "model.bin").stat().st_size == BUNDLED_SIZE
+    assert sha256_file(directory / "model.bin") == BUNDLED_SHA256
+    assert all((directory / name).stat().st_size > 0 for name in SIDE_FILES)
 
 
 def test_install_assembles_the_two_parts_into_a_verified_directory(tmp_path):
@@ -55,8 +63,12 @@ def test_wrong_size_is_a_clear_error(tmp_path):
 
 def test_install_repairs_a_damaged_bundled_model(tmp_path):
     target = _fake_bundled(tmp_path)
-    install_bundled_model(ModelOptions(models_dir=str(tmp_path)))
+    assert sha256_file(target / "model.bin") != BUNDLED_SHA256
+    assert install_bundled_model(ModelOptions(models_dir=str(tmp_path))) == target
     verify_bundled_model(target)
+    assert sha256_file(target / "model.bin") == BUNDLED_SHA256  # the damaged weights were replaced
+    assert all((target / name).read_bytes() == (bundled_model_dir() / name).read_bytes() for name in SIDE_FILES)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".assemble-")]
 
 
 def test_unknown_model_name_lists_what_is_known():

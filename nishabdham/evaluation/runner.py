@@ -3,8 +3,10 @@
 Each row's audio is cut to its ``offset`` and ``duration`` with ffmpeg into a
 temporary WAV, then :class:`nishabdham.pipeline.runner.Pipeline` runs on it exactly as
 ``nishabdham transcribe`` would (the model is loaded once). The decoder's
-random seed is fixed per row, so temperature fallback gives the same output
-run after run. A row that cannot be run is reported with its manifest line
+random seed is set before each row, but CTranslate2 seeds each decoding thread
+only once, when it first samples: with Whisper's sampled temperature fallback
+(``decode.fallback = "sample"``) runs can still differ; ``"beam"`` makes them
+repeatable (docs/DETERMINISM.md). A row that cannot be run is reported with its manifest line
 and the others go on; only a model that cannot be loaded stops everything.
 """
 
@@ -93,7 +95,7 @@ def transcribe_rows(
 def _run_row(entry: ManifestEntry, pipeline, clip: Path, rules: CueRules, seed: int, notes: list[str]) -> RowScore:
     import ctranslate2
 
-    ctranslate2.set_random_seed(seed)  # temperature fallback samples: the same seed, the same output
+    ctranslate2.set_random_seed(seed)  # reaches only decoding threads that have not sampled yet
     started = time.perf_counter()
     text = read_text(entry.text_file) if entry.text_file is not None else None
     try:

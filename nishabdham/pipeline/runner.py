@@ -16,6 +16,7 @@ from typing import Literal, get_args
 
 from nishabdham.pipeline.audio import Audio, NormalizeOptions, load_audio, with_speech
 from nishabdham.pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
+from nishabdham.pipeline.codeswitch.hallucination import removals_summary
 from nishabdham.pipeline.codeswitch.redecode import Redecodes
 from nishabdham.pipeline.codeswitch.stage import LOST
 from nishabdham.pipeline.cues.segment import SegmentOptions, build_cues
@@ -193,7 +194,9 @@ class Pipeline:
             for r in removed
             if r.reason.startswith(LOST)
         ]
-        if not cues:
+        if not cues and removed and audio.report.input_loudness_lufs is not None:  # heard, but all removed
+            warnings.append(f"no words kept (removed: {removals_summary(removed)}): the subtitles are empty")
+        elif not cues:
             why = "the recording is silent" if audio.report.input_loudness_lufs is None else "no speech detected"
             warnings.append(f"no speech found ({why}): the subtitles are empty")
         opts = self.options

@@ -56,6 +56,14 @@ def register(subparsers) -> None:
         metavar="X",
         help="how much worse is allowed, absolute (default 0.02; or two reference words' worth of a group, when more)",
     )
+    parser.add_argument(
+        "--kernels",
+        choices=("pinned", "machine"),
+        default="pinned",
+        help="with --dev: CPU kernels pinned to the same arithmetic on every machine (default), or the"
+        " machine's own (CT2_FORCE_CPU_ISA and MKL variables in the environment still apply;"
+        " bench/bench_kernels.py)",
+    )
     parser.add_argument("--no-history", action="store_true", help="do not keep this run in <data_dir>/eval/runs")
     add_model_arguments(parser)
     parser.set_defaults(func=run)
@@ -99,7 +107,7 @@ def evaluate(args: argparse.Namespace) -> int:
     from nishabdham.pipeline.runner import Pipeline
 
     settings = settings_from(args, model=args.model, language=args.language, second_line=args.second_line)
-    if args.dev is not None:
+    if args.dev is not None and args.kernels == "pinned":
         log.info("dev set scored with the same CPU kernels on every machine: %s", _pin_kernels())
     baseline = load_run(args.baseline) if args.baseline else None  # a bad baseline fails before hours of decoding
     for out in filter(None, (args.json, args.html)):  # so does a place the results cannot be written to

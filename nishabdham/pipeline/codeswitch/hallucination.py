@@ -21,6 +21,10 @@ from nishabdham.pipeline.script import normalize_text
 from nishabdham.pipeline.vad import SpeechRegion
 from nishabdham.types import Removal, Segment, Word
 
+#: The reason of a removal of text that repeats the decoding prompt. Such a line may lie over real
+#: speech the prompt drowned out: the coverage pass decodes that speech again without the prompt.
+ECHO = "echo of the decoding prompt"
+
 
 @dataclass(frozen=True, slots=True)
 class GuardOptions:
@@ -106,10 +110,20 @@ def _segment_reason(segment: Segment, coverage, junk, prompt_words, options: Gua
     if text in junk and (rate := _words_per_second(segment.words)) > options.max_words_per_second:
         return f"known hallucination with no time to be said ({rate:.0f} words/s)"
     if prompt_words and _similarity(text.split(), prompt_words) >= options.echo_similarity:
-        return "echo of the decoding prompt"
+        return ECHO
     if speech < 0.2 and segment.no_speech_prob > 0.5:
         return f"no speech under it (voice activity {speech:.0%}, no-speech probability {segment.no_speech_prob:.2f})"
     return ""
+
+
+def removals_summary(removed: Sequence[Removal]) -> str:
+    """What was removed, counted by reason ("echo of the decoding prompt x1; speech with no words x1"):
+    why a recording in which speech was heard came out with no words."""
+    counts: dict[str, int] = {}
+    for removal in removed:
+        head = removal.reason.split(" (", 1)[0].split(":", 1)[0]
+        counts[head] = counts.get(head, 0) + 1
+    return "; ".join(f"{head} x{n}" for head, n in counts.items())
 
 
 def strip_known_lines(segments: Sequence[Segment], why: str) -> tuple[list[Segment], list[Removal]]:

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from nishabdham.pipeline.codeswitch import english, nbest
 from nishabdham.pipeline.codeswitch.glossary import Glossary, load_glossary, starter_path
-from nishabdham.pipeline.codeswitch.hallucination import guard, strip_known_lines
+from nishabdham.pipeline.codeswitch.hallucination import ECHO, guard, strip_known_lines
 from nishabdham.pipeline.codeswitch.lexicon import Lexicon, load_lexicon
 from nishabdham.pipeline.codeswitch.lm import load_lm
 from nishabdham.pipeline.codeswitch.options import CodeSwitchOptions
@@ -171,28 +171,36 @@ class CodeSwitcher:
         """Every speech region over ``min_covered_ms`` ends covered by words or by a removal."""
         if not self.options.min_covered_ms:
             return segments
+        echoes = [x for x in removed if x.reason == ECHO]  # a prompt echo may hide real speech: not covered
         missing = [
             r
             for r in uncovered(list(regions), segments, self.options.min_covered_ms)
-            if not any(x.start_ms < r.end_ms and x.end_ms > r.start_ms for x in removed)
+            if not any(_overlaps(x, r) for x in removed if x.reason != ECHO)
         ]
-        found = parallel_map(lambda r: self._rescue(r, language, decoder), missing, getattr(decoder, "workers", 1))
-        for region, got in zip(missing, found):
+        echoed = [any(_overlaps(x, r) for x in echoes) for r in missing]
+        found = parallel_map(
+            lambda i: self._rescue(missing[i], language, decoder, echoed[i]),
+            list(range(len(missing))),
+            getattr(decoder, "workers", 1),
+        )
+        for region, got, echo in zip(missing, found, echoed):
             if got:
-                log.info("speech at %d-%d ms had no words; decoded again on its own", region.start_ms, region.end_ms)
+                why = f"was read as an {ECHO}; decoded again without the prompt" if echo else "had no words"
+                log.info("speech at %d-%d ms %s; decoded again on its own", region.start_ms, region.end_ms, why)
                 segments.extend(got)
                 continue
-            tried = "decoded again on its own (pivot, native), still nothing" if decoder else "no re-decode possible"
-            reason = f"{LOST}: {(region.end_ms - region.start_ms) / 1000:.1f} s of speech, {tried}"
+            reason = _lost_reason(region, decoder is not None, echo)
             removed.append(Removal(region.start_ms, region.end_ms, "", reason))
             log.warning("%s at %d-%d ms", reason, region.start_ms, region.end_ms)
         return sorted(segments, key=lambda s: (s.start_ms, s.end_ms))
 
-    def _rescue(self, region: SpeechRegion, language: str, decoder: Redecoder | None) -> list[Segment]:
+    def _rescue(self, region: SpeechRegion, language: str, decoder: Redecoder | None, echo: bool) -> list[Segment]:
+        """The region decoded again: with the pivot's prompt, then natively without it (without it only,
+        when the prompt was what Whisper wrote there)."""
         if decoder is None:
             return []
         probe = Segment(region.start_ms, region.end_ms, "")
-        for strategy in ("pivot", "native"):
+        for strategy in ("native",) if echo else ("pivot", "native"):
             got = [s for s in decoder.rescue(probe, strategy) if s.words and not foreign(s)]
             got = [c for c in (self.repair.convert(s, language) for s in got) if c.words]
             if got:
@@ -296,6 +304,21 @@ class CodeSwitcher:
         if retried and _mean_probability(retried) >= _mean_probability(converted) - 0.05:
             return merge_redecoded(converted, retried)
         return converted
+
+
+def _lost_reason(region: SpeechRegion, redecoded: bool, echo: bool) -> str:
+    """Why speech stayed without words: what it was read as, and what was tried."""
+    if not redecoded:
+        tried = "no re-decode possible"
+    elif echo:
+        tried = f"its only reading was an {ECHO}; decoded again without the prompt, still nothing"
+    else:
+        tried = "decoded again on its own (pivot, native), still nothing"
+    return f"{LOST}: {(region.end_ms - region.start_ms) / 1000:.1f} s of speech, {tried}"
+
+
+def _overlaps(removal: Removal, region: SpeechRegion) -> bool:
+    return removal.start_ms < region.end_ms and removal.end_ms > region.start_ms
 
 
 def _mean_probability(segments: Sequence[Segment]) -> float:

@@ -18,11 +18,12 @@ import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 
 from nishabdham.pipeline.audio import Audio
-from nishabdham.pipeline.decode import encoder, hypotheses
+from nishabdham.pipeline.decode import encoder, fallback, hypotheses
 from nishabdham.pipeline.decode.model import LoadedModel
 from nishabdham.pipeline.decode.request import DecodeRequest, Planner
 from nishabdham.pipeline.progress import Progress, null_progress
@@ -48,6 +49,9 @@ class TranscribeOptions:
     """Beam width of the decoder."""
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     """Temperature fallback schedule for windows that fail the checks below."""
+    fallback: Literal["sample", "beam"] = "sample"
+    """How the fallback steps decode: ``sample`` (Whisper's sampling at each temperature; runs differ,
+    see pipeline.decode.fallback) or ``beam`` (a beam search with penalties per step: repeatable)."""
     compression_ratio_threshold: float = 2.4
     """A decode more compressible than this (a repetition loop) is retried hotter."""
     log_prob_threshold: float = -1.0
@@ -66,6 +70,10 @@ class TranscribeOptions:
     """A speech region at least this long that got no words is decoded again on its own (0: never)."""
     vad: VadOptions = field(default_factory=VadOptions)
     """Voice-activity detection and windowing."""
+
+    def __post_init__(self) -> None:
+        if self.fallback not in fallback.MODES:
+            raise ValueError(f"decode.fallback must be one of {', '.join(fallback.MODES)}, not {self.fallback!r}")
 
 
 @dataclass(frozen=True)
@@ -182,12 +190,14 @@ def decode_window(
     ``advanced`` hears, after each segment, how far into the window (ms) decoding has got.
     """
     encoder.install(model.whisper)
-    if request.hypotheses > 1:
-        hypotheses.install(model.whisper)
-        with hypotheses.recording(request.hypotheses) as calls:
-            out = _decode_window(model, audio, window, request, options, advanced)
-        return hypotheses.with_alternatives(out, calls)
-    return _decode_window(model, audio, window, request, options, advanced)
+    fallback.install(model.whisper)
+    with fallback.mode(options.fallback):
+        if request.hypotheses > 1:
+            hypotheses.install(model.whisper)
+            with hypotheses.recording(request.hypotheses) as calls:
+                out = _decode_window(model, audio, window, request, options, advanced)
+            return hypotheses.with_alternatives(out, calls)
+        return _decode_window(model, audio, window, request, options, advanced)
 
 
 def _decode_window(model, audio, window, request, options, advanced) -> list[Segment]:
