@@ -13,13 +13,15 @@ from nishabdham.errors import NishabdhamError, VersionConflictError
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui import table as tbl
 from nishabdham.review_ui import waveform
-from nishabdham.review_ui.approval import approve, latest_approval
+from nishabdham.review_ui.approval import INCLUDE, LEAVE_OUT, approve, doubts, latest_approval
+from nishabdham.review_ui.drafts import draft_path, read_draft
+from nishabdham.review_ui.edits import find_replace, find_replace_preview
 from nishabdham.review_ui.media import ensure_review_audio, load_peaks, review_audio_ready
 from nishabdham.review_ui.recording import Recording, open_recording
 from nishabdham.review_ui.versions import resolve, three_way_merge
 from nishabdham.review_ui.views import cue_panel
 from nishabdham.review_ui.views.context import PageContext, flash
-from nishabdham.review_ui.views.state import current, revision, run_edit, session_key, update
+from nishabdham.review_ui.views.state import current, keep_draft, revision, run_edit, session_key, update
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +54,25 @@ def load_recording(ctx: PageContext, job_id: str) -> Recording | None:
 
 
 def edit_session(ctx: PageContext, recording: Recording) -> ed.EditSession:
+    """The reviewer's working copy: the latest version, with their draft on top when they left one."""
     key = session_key(recording.job)
     if key not in st.session_state:
         version = ctx.versions.open(recording.job, recording.machine)
+        path = draft_path(recording.folder, ctx.reviewer)
+        st.session_state[f"draft:{recording.job}"] = (path, ctx.reviewer)
+        draft = read_draft(path)
+        if draft is not None and draft.base_version != version.number:
+            version = ctx.versions.load(recording.job, draft.base_version)  # saving it offers the merge
         st.session_state[key] = ed.EditSession.start(
-            recording.job, version.number, version.cues, recording.duration_ms, ctx.settings.review_undo_depth
+            recording.job,
+            version.number,
+            version.cues,
+            recording.duration_ms,
+            ctx.settings.review_undo_depth,
+            draft=None if draft is None else draft.cues,
         )
+        if draft is not None and draft.cues != version.cues:
+            flash("info", f"Your unsaved edits from {draft.saved_at} are back (a draft is kept as you edit).")
     return st.session_state[key]
 
 
@@ -81,8 +96,12 @@ def render(ctx: PageContext) -> None:
         return
     started = time.perf_counter()
     _header(ctx, recording, session)
+    for warning in recording.transcript.warnings:
+        st.warning(warning, icon=":material/report:")
     with st.container():  # always there, so what follows keeps its place in the page
         _conflict_panel(ctx, recording, session)
+    with st.container():
+        _doubts_panel(ctx, recording)
     with st.container():
         _approval_downloads(recording, session)
     _speaker_names(recording, session)
@@ -92,7 +111,8 @@ def render(ctx: PageContext) -> None:
     _waveform(recording, cues, cue_report, selected)
     if cues:
         cue_panel.render(ctx, recording, session, selected, cue_report)
-    _cue_table(ctx, recording, session, cue_report)
+    _cue_table(ctx, recording, session, cue_report, selected)
+    _find_replace(recording)
     log.debug("review page for %s drawn in %.3f s", recording.job, time.perf_counter() - started)
 
 
@@ -114,29 +134,36 @@ def _toolbar(ctx: PageContext, recording: Recording) -> None:
         f"Job {job} · {len(session.cues)} cues · {ed.format_ms(recording.duration_ms)} · "
         f"editing version {session.base_version} · {state} · signed in as {ctx.reviewer}"
     )
-    cols = st.columns([1, 1, 1, 2, 1, 2], vertical_alignment="bottom")
+    cols = st.columns([1, 1, 1, 1, 2, 1, 2], vertical_alignment="bottom")
     cols[0].button(
-        "Save", type="primary", on_click=_save, args=(ctx, recording), disabled=not session.dirty, key="save"
+        "Save version",
+        type="primary",
+        on_click=_save,
+        args=(ctx, recording),
+        disabled=not session.dirty,
+        key="save",
+        help="Your edits are kept as a draft as you make them; a version is what others and approval see.",
     )
     cols[1].button("Undo", on_click=_refreshing, args=(job, _undo, job), disabled=not session.can_undo, key="undo")
-    approvable = not session.dirty and session.base_version > 0
-    cols[2].button(
+    cols[2].button("Redo", on_click=_refreshing, args=(job, _redo, job), disabled=not session.can_redo, key="redo")
+    approvable = session.dirty or session.base_version > 0
+    cols[3].button(
         "Approve",
         on_click=_refreshing,
-        args=(job, _approve, ctx, recording),
+        args=(job, _approve, ctx, recording, None),
         disabled=not approvable,
         key="approve",
-        help="Exports the final subtitles and adds the reviewed cues to the evaluation set.",
+        help="Saves your edits, exports the final subtitles and adds the reviewed cues to the evaluation set.",
     )
-    shift = cols[3].number_input("Shift all cues (ms)", value=0, step=100, key=f"shift:{job}")
-    cols[4].button(
+    shift = cols[4].number_input("Shift all cues (ms)", value=0, step=100, key=f"shift:{job}")
+    cols[5].button(
         "Shift",
         on_click=_refreshing,
         args=(job, _shift, job, f"shift:{job}", recording.duration_ms),
         disabled=shift == 0,
         key="shift-all",
     )
-    cols[5].toggle("Worst-flagged first", key=f"worst:{job}", on_change=_refreshing, args=(job, lambda: None))
+    cols[6].toggle("Worst-flagged first", key=f"worst:{job}", on_change=_refreshing, args=(job, lambda: None))
     for kind, message in st.session_state.pop(f"toolbar-msg:{job}", []):
         getattr(st, kind)(message)
 
@@ -161,7 +188,7 @@ def _refreshing(job: str, action, *args) -> None:
     st.session_state[f"full-rerun:{job}"] = True
 
 
-def _save(ctx: PageContext, recording: Recording) -> None:
+def _save(ctx: PageContext, recording: Recording) -> bool:
     job = recording.job
     session = current(job)
     merged_from = st.session_state.pop(f"merged-from:{job}", ())
@@ -171,15 +198,17 @@ def _save(ctx: PageContext, recording: Recording) -> None:
         st.session_state[f"conflict:{job}"] = exc.latest
         st.session_state[f"full-rerun:{job}"] = True
         flash("warning", str(exc))
-        return
+        return False
     except NishabdhamError as exc:
         st.session_state[f"toolbar-msg:{job}"] = [("error", str(exc))]
-        return
+        return False
     approval = latest_approval(recording.folder)
     if approval is not None and approval.version == session.base_version:
         st.session_state[f"full-rerun:{job}"] = True  # the approved version's downloads go away
     update(job, session.saved_as(version.number, version.cues))
+    keep_draft(job, current(job))
     st.session_state[f"toolbar-msg:{job}"] = [("success", f"Saved version {version.number}.")]
+    return True
 
 
 def _shift(job: str, amount_key: str, duration_ms: int) -> None:
@@ -194,19 +223,69 @@ def _undo(job: str) -> None:
         flash("error", str(exc))
 
 
-def _approve(ctx: PageContext, recording: Recording) -> None:
-    session = current(recording.job)
+def _redo(job: str) -> None:
     try:
-        version = ctx.versions.load(recording.job, session.base_version)
-        done = approve(recording, ctx.versions, version, ctx.reviewer, ctx.settings.rules, ctx.data_dir)
+        update(job, current(job).redo())
+    except NishabdhamError as exc:
+        flash("error", str(exc))
+
+
+def _approve(ctx: PageContext, recording: Recording, doubtful: str | None) -> None:
+    """Save the edits (if any), then approve; doubtful cues first ask what to do with them."""
+    job = recording.job
+    if current(job).dirty and not _save(ctx, recording):
+        return
+    session = current(job)
+    try:
+        version = ctx.versions.load(job, session.base_version)
+        found = doubts(version.cues, recording.machine_text, ctx.settings.rules)
+        if found and doubtful is None:
+            st.session_state[f"doubts:{job}"] = found
+            return
+        done = approve(recording, ctx.versions, version, ctx.reviewer, ctx.settings.rules, ctx.data_dir, doubtful)
     except NishabdhamError as exc:
         flash("error", str(exc))
         return
+    st.session_state.pop(f"doubts:{job}", None)
+    left = f"; {len(done.left_out)} doubtful cue(s) left out of it" if done.left_out else ""
+    vouched = f"; {len(found)} doubtful cue(s) included as you confirmed" if found and not done.left_out else ""
     flash(
         "success",
         f"Approved version {done.version}: {done.rows} cues added to the evaluation set (set version "
-        f"{done.set_version}); the machine's CER was {done.cer:.1%}, WER {done.wer:.1%}.",
+        f"{done.set_version}){left}{vouched}; the machine's CER was {done.cer:.1%}, WER {done.wer:.1%}.",
     )
+
+
+def _doubts_panel(ctx: PageContext, recording: Recording) -> None:
+    """Before approval: the cues that should not go into the evaluation set without a word from the approver."""
+    job = recording.job
+    found = st.session_state.get(f"doubts:{job}")
+    if not found:
+        return
+    with st.container(border=True):
+        st.warning(
+            f"{len(found)} cue(s) are tagged as wrong but unchanged, or break the subtitle rules. They are exported "
+            "either way; choose whether they go into the evaluation set.",
+            icon=":material/rule:",
+        )
+        st.dataframe(
+            [{"cue": d.number, "why": d.reason} for d in found], hide_index=True, width="stretch", key="doubt-list"
+        )
+        a, b, c = st.columns([3, 3, 1])
+        a.button(
+            f"Approve, leaving these {len(found)} out of the evaluation set",
+            type="primary",
+            on_click=_refreshing,
+            args=(job, _approve, ctx, recording, LEAVE_OUT),
+            key="approve-leave-out",
+        )
+        b.button(
+            "Approve with them: I confirm they are right",
+            on_click=_refreshing,
+            args=(job, _approve, ctx, recording, INCLUDE),
+            key="approve-include",
+        )
+        c.button("Cancel", on_click=lambda: st.session_state.pop(f"doubts:{job}", None), key="approve-cancel")
 
 
 # --------------------------------------------------------------------------- concurrent saves
@@ -310,22 +389,25 @@ def _peaks(folder: str):
     return load_peaks(folder)
 
 
-def _cue_table(ctx: PageContext, recording: Recording, session: ed.EditSession, cue_report: tbl.CueReport) -> None:
+def _cue_table(
+    ctx: PageContext, recording: Recording, session: ed.EditSession, cue_report: tbl.CueReport, selected: int
+) -> None:
     job = recording.job
     worst = bool(st.session_state.get(f"worst:{job}"))
     order = tbl.display_order(session.cues, cue_report, worst)
-    rows = tbl.table_rows(session.cues, order, cue_report, recording.machine_text)
-    key = f"table:{job}:{revision(job)}:{int(worst)}"
+    rows = tbl.table_rows(session.cues, order, cue_report, recording.machine_text, selected)
+    key = f"table:{job}:{revision(job)}:{int(worst)}:{st.session_state.get(f'table-gen:{job}', 0)}"
     st.data_editor(
         rows,
         key=key,
-        height=min(460, 36 * (len(rows) + 1) + 3),
+        height=min(720, 36 * (len(rows) + 1) + 3),
         hide_index=True,
         column_order=tbl.COLUMNS,
         disabled=[c for c in tbl.COLUMNS if c not in tbl.EDITABLE],
         on_change=_table_edited,
         args=(key, job, order, recording.duration_ms),
         column_config={
+            "open": st.column_config.CheckboxColumn("▶", width=30, help="Tick to open this cue above"),
             "#": st.column_config.NumberColumn(width=45),
             "start": st.column_config.TextColumn(width=95),
             "end": st.column_config.TextColumn(width=95),
@@ -340,12 +422,54 @@ def _cue_table(ctx: PageContext, recording: Recording, session: ed.EditSession, 
 
 
 def _table_edited(key: str, job: str, order: list[int], duration_ms: int) -> None:
+    """A table change: it selects its row's cue, and its edits go through the one edit function."""
     edits = st.session_state[key].get("edited_rows", {})
     session = current(job)
+    touched = tbl.touched_cue(order, edits)
     cues, errors = tbl.apply_table_edits(session.cues, order, edits, duration_ms)
     for message in errors:
         flash("error", message)
     update(job, session.apply(lambda _cues: cues))
+    if touched is not None:
+        cue_id = session.cues[touched].id
+        st.session_state[f"cue-no:{job}"] = ed.index_of(current(job).cues, cue_id) + 1
+    st.session_state[f"table-gen:{job}"] = st.session_state.get(f"table-gen:{job}", 0) + 1
+
+
+def _find_replace(recording: Recording) -> None:
+    """Find and replace in line 1 across the recording: a preview first, then one undoable edit."""
+    job = recording.job
+    with st.expander("Find and replace"):
+        a, b, c, d = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
+        find = a.text_input("Find", key=f"find:{job}")
+        replacement = b.text_input("Replace with", key=f"replace:{job}")
+        regex = c.checkbox("Regular expression", key=f"regex:{job}")
+        case = d.checkbox("Match case", value=True, key=f"case:{job}")
+        if not find:
+            return
+        try:
+            matches = find_replace_preview(current(job).cues, find, replacement, regex=regex, case=case)
+        except NishabdhamError as exc:
+            st.error(str(exc))
+            return
+        st.caption(f"{len(matches)} cue(s) would change (line 2 follows where it is the transliteration).")
+        if matches:
+            st.dataframe(
+                [
+                    {"cue": m.number, "before": m.before, "after": m.after, "line 2 after": m.second_after}
+                    for m in matches
+                ],
+                hide_index=True,
+                width="stretch",
+                key=f"find-preview:{job}",
+            )
+            st.button(
+                f"Replace in {len(matches)} cue(s)",
+                on_click=run_edit,
+                args=(job, find_replace, find, replacement, recording.duration_ms),
+                kwargs={"regex": regex, "case": case},
+                key=f"replace-all:{job}",
+            )
 
 
 def _approval_downloads(recording: Recording, session: ed.EditSession) -> None:
@@ -356,6 +480,7 @@ def _approval_downloads(recording: Recording, session: ed.EditSession) -> None:
         st.markdown(
             f"**Approved version {approval.version}** by {approval.approver} · machine CER {approval.cer:.1%}, "
             f"WER {approval.wer:.1%} · {approval.rows} rows in the evaluation set (set version {approval.set_version})"
+            + (f" · {len(approval.left_out)} doubtful cue(s) left out of it" if approval.left_out else "")
         )
         folder = Path(approval.folder)
         names = [n for n in approval.files if not n.endswith(".json")] + [
