@@ -55,7 +55,9 @@ def apply_edit(
     cue = cues[ed.index_of(cues, edit.cue_id)]
     text = cue.text if edit.text is None else ed.clean_text(edit.text)
     second = edit.second
-    if second is None and (edit.follow or (edit.follow is None and text != cue.text and line_two_follows(cue))):
+    if second is None and (
+        edit.follow or (edit.follow is None and text != cue.text and _follows(cues, cue, transliterate))
+    ):
         second = transliterate(text)
     return ed.update_cue(
         cues,
@@ -68,6 +70,13 @@ def apply_edit(
         start_ms=edit.start_ms,
         end_ms=edit.end_ms,
     )
+
+
+def _follows(cues: Sequence[ReviewCue], cue: ReviewCue, transliterate: Transliterate) -> bool:
+    """Whether line 2 follows line 1 in ``cue``; an empty cue (inserted) does as the recording's other cues do."""
+    if cue.text or cue.second:
+        return line_two_follows(cue, transliterate)
+    return any(line_two_follows(c, transliterate) for c in cues if c.text)
 
 
 # --------------------------------------------------------------------------- timing by keystroke
