@@ -72,7 +72,7 @@ def edit_session(ctx: PageContext, recording: Recording) -> ed.EditSession:
             draft=None if draft is None else draft.cues,
         )
         if draft is not None and draft.cues != version.cues:
-            flash("info", f"Your unsaved edits from {draft.saved_at} are back (a draft is kept as you edit).")
+            st.session_state[f"restored:{recording.job}"] = draft.saved_at
     return st.session_state[key]
 
 
@@ -96,6 +96,11 @@ def render(ctx: PageContext) -> None:
         return
     started = time.perf_counter()
     _header(ctx, recording, session)
+    restored = st.session_state.pop(f"restored:{recording.job}", None)
+    if restored:
+        st.info(
+            f"Your unsaved edits from {restored} are back (a draft is kept as you edit).", icon=":material/restore:"
+        )
     for warning in recording.transcript.warnings:
         st.warning(warning, icon=":material/report:")
     with st.container():  # always there, so what follows keeps its place in the page
