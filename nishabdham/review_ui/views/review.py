@@ -9,19 +9,18 @@ from pathlib import Path
 import pandas  # noqa: F401  st.data_editor imports it; importing here keeps 0.7 s out of the first review page
 import streamlit as st
 
-from nishabdham.errors import NishabdhamError, VersionConflictError
+from nishabdham.errors import NishabdhamError
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui import table as tbl
 from nishabdham.review_ui import waveform
-from nishabdham.review_ui.approval import INCLUDE, LEAVE_OUT, approve, doubts, latest_approval
 from nishabdham.review_ui.drafts import draft_path, read_draft
-from nishabdham.review_ui.edits import find_replace, find_replace_preview
 from nishabdham.review_ui.media import ensure_review_audio, load_peaks, review_audio_ready
 from nishabdham.review_ui.recording import Recording, open_recording
 from nishabdham.review_ui.versions import resolve, three_way_merge
-from nishabdham.review_ui.views import cue_panel
+from nishabdham.review_ui.views import cue_panel, find
 from nishabdham.review_ui.views.context import PageContext, flash
-from nishabdham.review_ui.views.state import current, keep_draft, revision, run_edit, session_key, update
+from nishabdham.review_ui.views.saving import approval_downloads, approve_now, doubts_panel, refreshing, save
+from nishabdham.review_ui.views.state import current, revision, run_edit, session_key, update
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +105,9 @@ def render(ctx: PageContext) -> None:
     with st.container():  # always there, so what follows keeps its place in the page
         _conflict_panel(ctx, recording, session)
     with st.container():
-        _doubts_panel(ctx, recording)
+        doubts_panel(ctx, recording)
     with st.container():
-        _approval_downloads(recording, session)
+        approval_downloads(recording, session)
     _speaker_names(recording, session)
     cues = session.cues
     cue_report = _report(ctx, recording, session)
@@ -117,7 +116,7 @@ def render(ctx: PageContext) -> None:
     if cues:
         cue_panel.render(ctx, recording, session, selected, cue_report)
     _cue_table(ctx, recording, session, cue_report, selected)
-    _find_replace(recording)
+    find.render(recording)
     log.debug("review page for %s drawn in %.3f s", recording.job, time.perf_counter() - started)
 
 
@@ -143,19 +142,19 @@ def _toolbar(ctx: PageContext, recording: Recording) -> None:
     cols[0].button(
         "Save version",
         type="primary",
-        on_click=_save,
+        on_click=save,
         args=(ctx, recording),
         disabled=not session.dirty,
         key="save",
         help="Your edits are kept as a draft as you make them; a version is what others and approval see.",
     )
-    cols[1].button("Undo", on_click=_refreshing, args=(job, _undo, job), disabled=not session.can_undo, key="undo")
-    cols[2].button("Redo", on_click=_refreshing, args=(job, _redo, job), disabled=not session.can_redo, key="redo")
+    cols[1].button("Undo", on_click=refreshing, args=(job, _undo, job), disabled=not session.can_undo, key="undo")
+    cols[2].button("Redo", on_click=refreshing, args=(job, _redo, job), disabled=not session.can_redo, key="redo")
     approvable = session.dirty or session.base_version > 0
     cols[3].button(
         "Approve",
-        on_click=_refreshing,
-        args=(job, _approve, ctx, recording, None),
+        on_click=refreshing,
+        args=(job, approve_now, ctx, recording, None),
         disabled=not approvable,
         key="approve",
         help="Saves your edits, exports the final subtitles and adds the reviewed cues to the evaluation set.",
@@ -163,12 +162,12 @@ def _toolbar(ctx: PageContext, recording: Recording) -> None:
     shift = cols[4].number_input("Shift all cues (ms)", value=0, step=100, key=f"shift:{job}")
     cols[5].button(
         "Shift",
-        on_click=_refreshing,
+        on_click=refreshing,
         args=(job, _shift, job, f"shift:{job}", recording.duration_ms),
         disabled=shift == 0,
         key="shift-all",
     )
-    cols[6].toggle("Worst-flagged first", key=f"worst:{job}", on_change=_refreshing, args=(job, lambda: None))
+    cols[6].toggle("Worst-flagged first", key=f"worst:{job}", on_change=refreshing, args=(job, lambda: None))
     for kind, message in st.session_state.pop(f"toolbar-msg:{job}", []):
         getattr(st, kind)(message)
 
@@ -185,35 +184,6 @@ def _speaker_names(recording: Recording, session: ed.EditSession) -> None:
                 if " ".join(new.split()) != old:
                     run_edit(recording.job, ed.rename_speaker, old, new)
             st.rerun()
-
-
-def _refreshing(job: str, action, *args) -> None:
-    """Run a toolbar action that changes more than the toolbar, then redraw the whole page."""
-    action(*args)
-    st.session_state[f"full-rerun:{job}"] = True
-
-
-def _save(ctx: PageContext, recording: Recording) -> bool:
-    job = recording.job
-    session = current(job)
-    merged_from = st.session_state.pop(f"merged-from:{job}", ())
-    try:
-        version = ctx.versions.save(job, session.cues, session.base_version, ctx.reviewer, merged_from=merged_from)
-    except VersionConflictError as exc:
-        st.session_state[f"conflict:{job}"] = exc.latest
-        st.session_state[f"full-rerun:{job}"] = True
-        flash("warning", str(exc))
-        return False
-    except NishabdhamError as exc:
-        st.session_state[f"toolbar-msg:{job}"] = [("error", str(exc))]
-        return False
-    approval = latest_approval(recording.folder)
-    if approval is not None and approval.version == session.base_version:
-        st.session_state[f"full-rerun:{job}"] = True  # the approved version's downloads go away
-    update(job, session.saved_as(version.number, version.cues))
-    keep_draft(job, current(job))
-    st.session_state[f"toolbar-msg:{job}"] = [("success", f"Saved version {version.number}.")]
-    return True
 
 
 def _shift(job: str, amount_key: str, duration_ms: int) -> None:
@@ -233,64 +203,6 @@ def _redo(job: str) -> None:
         update(job, current(job).redo())
     except NishabdhamError as exc:
         flash("error", str(exc))
-
-
-def _approve(ctx: PageContext, recording: Recording, doubtful: str | None) -> None:
-    """Save the edits (if any), then approve; doubtful cues first ask what to do with them."""
-    job = recording.job
-    if current(job).dirty and not _save(ctx, recording):
-        return
-    session = current(job)
-    try:
-        version = ctx.versions.load(job, session.base_version)
-        found = doubts(version.cues, recording.machine_text, ctx.settings.rules)
-        if found and doubtful is None:
-            st.session_state[f"doubts:{job}"] = found
-            return
-        done = approve(recording, ctx.versions, version, ctx.reviewer, ctx.settings.rules, ctx.data_dir, doubtful)
-    except NishabdhamError as exc:
-        flash("error", str(exc))
-        return
-    st.session_state.pop(f"doubts:{job}", None)
-    left = f"; {len(done.left_out)} doubtful cue(s) left out of it" if done.left_out else ""
-    vouched = f"; {len(found)} doubtful cue(s) included as you confirmed" if found and not done.left_out else ""
-    flash(
-        "success",
-        f"Approved version {done.version}: {done.rows} cues added to the evaluation set (set version "
-        f"{done.set_version}){left}{vouched}; the machine's CER was {done.cer:.1%}, WER {done.wer:.1%}.",
-    )
-
-
-def _doubts_panel(ctx: PageContext, recording: Recording) -> None:
-    """Before approval: the cues that should not go into the evaluation set without a word from the approver."""
-    job = recording.job
-    found = st.session_state.get(f"doubts:{job}")
-    if not found:
-        return
-    with st.container(border=True):
-        st.warning(
-            f"{len(found)} cue(s) are tagged as wrong but unchanged, or break the subtitle rules. They are exported "
-            "either way; choose whether they go into the evaluation set.",
-            icon=":material/rule:",
-        )
-        st.dataframe(
-            [{"cue": d.number, "why": d.reason} for d in found], hide_index=True, width="stretch", key="doubt-list"
-        )
-        a, b, c = st.columns([3, 3, 1])
-        a.button(
-            f"Approve, leaving these {len(found)} out of the evaluation set",
-            type="primary",
-            on_click=_refreshing,
-            args=(job, _approve, ctx, recording, LEAVE_OUT),
-            key="approve-leave-out",
-        )
-        b.button(
-            "Approve with them: I confirm they are right",
-            on_click=_refreshing,
-            args=(job, _approve, ctx, recording, INCLUDE),
-            key="approve-include",
-        )
-        c.button("Cancel", on_click=lambda: st.session_state.pop(f"doubts:{job}", None), key="approve-cancel")
 
 
 # --------------------------------------------------------------------------- concurrent saves
@@ -439,69 +351,3 @@ def _table_edited(key: str, job: str, order: list[int], duration_ms: int) -> Non
         cue_id = session.cues[touched].id
         st.session_state[f"cue-no:{job}"] = ed.index_of(current(job).cues, cue_id) + 1
     st.session_state[f"table-gen:{job}"] = st.session_state.get(f"table-gen:{job}", 0) + 1
-
-
-def _find_replace(recording: Recording) -> None:
-    """Find and replace in line 1 across the recording: a preview first, then one undoable edit."""
-    job = recording.job
-    with st.expander("Find and replace"):
-        a, b, c, d = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
-        find = a.text_input("Find", key=f"find:{job}")
-        replacement = b.text_input("Replace with", key=f"replace:{job}")
-        regex = c.checkbox("Regular expression", key=f"regex:{job}")
-        case = d.checkbox("Match case", value=True, key=f"case:{job}")
-        if not find:
-            return
-        try:
-            matches = find_replace_preview(current(job).cues, find, replacement, regex=regex, case=case)
-        except NishabdhamError as exc:
-            st.error(str(exc))
-            return
-        st.caption(f"{len(matches)} cue(s) would change (line 2 follows where it is the transliteration).")
-        if matches:
-            st.dataframe(
-                [
-                    {"cue": m.number, "before": m.before, "after": m.after, "line 2 after": m.second_after}
-                    for m in matches
-                ],
-                hide_index=True,
-                width="stretch",
-                key=f"find-preview:{job}",
-            )
-            st.button(
-                f"Replace in {len(matches)} cue(s)",
-                on_click=run_edit,
-                args=(job, find_replace, find, replacement, recording.duration_ms),
-                kwargs={"regex": regex, "case": case},
-                key=f"replace-all:{job}",
-            )
-
-
-def _approval_downloads(recording: Recording, session: ed.EditSession) -> None:
-    approval = latest_approval(recording.folder)
-    if approval is None or approval.version != session.base_version or session.dirty:
-        return
-    with st.container(border=True):
-        st.markdown(
-            f"**Approved version {approval.version}** by {approval.approver} · machine CER {approval.cer:.1%}, "
-            f"WER {approval.wer:.1%} · {approval.rows} rows in the evaluation set (set version {approval.set_version})"
-            + (f" · {len(approval.left_out)} doubtful cue(s) left out of it" if approval.left_out else "")
-        )
-        folder = Path(approval.folder)
-        names = [n for n in approval.files if not n.endswith(".json")] + [
-            n for n in approval.files if n.endswith(".json")
-        ]
-        cols = st.columns(4)
-        for n, name in enumerate(names):
-            cols[n % 4].download_button(
-                name,
-                (folder / name).read_bytes(),
-                file_name=name,
-                mime=_MIME.get(Path(name).suffix, "text/plain"),
-                key=f"dl:{name}",
-                icon=":material/download:",
-                width="stretch",
-            )
-
-
-_MIME = {".srt": "application/x-subrip", ".vtt": "text/vtt", ".json": "application/json"}
