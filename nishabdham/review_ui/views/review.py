@@ -17,7 +17,7 @@ from nishabdham.review_ui.drafts import draft_path, read_draft
 from nishabdham.review_ui.media import ensure_review_audio, load_peaks, review_audio_ready
 from nishabdham.review_ui.recording import Recording, open_recording
 from nishabdham.review_ui.versions import resolve, three_way_merge
-from nishabdham.review_ui.views import cue_panel, find
+from nishabdham.review_ui.views import cue_panel, find, wave
 from nishabdham.review_ui.views.context import PageContext, flash
 from nishabdham.review_ui.views.saving import approval_downloads, approve_now, doubts_panel, refreshing, save
 from nishabdham.review_ui.views.state import current, revision, run_edit, session_key, update
@@ -112,7 +112,7 @@ def render(ctx: PageContext) -> None:
     cues = session.cues
     cue_report = _report(ctx, recording, session)
     selected = _selected_index(recording, cues)
-    _waveform(recording, cues, cue_report, selected)
+    _waveform(ctx, recording, cues, cue_report, selected)
     if cues:
         cue_panel.render(ctx, recording, session, selected, cue_report)
     _cue_table(ctx, recording, session, cue_report, selected)
@@ -289,7 +289,12 @@ def _selected_index(recording: Recording, cues: tuple) -> int:
     return int(st.session_state.get(key, 1)) - 1
 
 
-def _waveform(recording: Recording, cues: tuple, cue_report: tbl.CueReport, selected: int) -> None:
+def _waveform(ctx: PageContext, recording: Recording, cues: tuple, cue_report: tbl.CueReport, selected: int) -> None:
+    if wave.available():
+        wave.render(ctx, recording, cues, cue_report, selected)
+        st.toggle("Keyboard shortcuts", key="shortcut-help")
+        return
+    st.caption("The waveform editor is not built here (`make setup` builds it): a picture of the waveform instead.")
     peaks = _peaks(str(recording.folder))
     flagged = set(cue_report.flags)
     chosen = cues[selected].id if cues else None
