@@ -31,14 +31,14 @@ from celery.signals import worker_process_init
 
 from nishabdham.errors import ConfigError, InputError, NishabdhamError, QueueError, SubtitleFormatError
 from nishabdham.process import release_free_memory
-from nishabdham.types import dumps, from_jsonable
+from nishabdham.types import from_jsonable
 from nishabdham.workers.celery_app import TASK_NAME
 from nishabdham.workers.jobs import Job, worker_name
 from nishabdham.workers.store import JobStore
 
 if TYPE_CHECKING:
+    from nishabdham.pipeline.known_text.verse import PoemText
     from nishabdham.pipeline.runner import Pipeline, PipelineOptions
-    from nishabdham.pipeline.verse import PoemText
     from nishabdham.settings import Settings
     from nishabdham.types import Transcript
 
@@ -49,7 +49,6 @@ PERMANENT_ERRORS = (InputError, SubtitleFormatError, ConfigError)
 RETRY_BASE_S, RETRY_MAX_S = 10, 600
 #: When the job store stays away longer than its own retries, the message is sent again this much later.
 STORE_AWAY_RETRY_S = 30
-QA_SUFFIX = ".qa.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +77,7 @@ class WorkerRuntime:
         A job with other settings gets a new pipeline (keeping the model when it is the same one):
         one pipeline, one model in memory at a time.
         """
-        from nishabdham.pipeline.model import load_model
+        from nishabdham.pipeline.decode.model import load_model
         from nishabdham.pipeline.runner import Pipeline
 
         current = self._pipeline
@@ -218,23 +217,22 @@ def run_job(job_id: str, process: WorkerRuntime, on_progress=None) -> Outcome:
 
 def execute(job: Job, process: WorkerRuntime, progress) -> tuple[Transcript, list[Path], dict[str, Any]]:
     """Run the pipeline for one claimed job; write subtitles and the QA report beside them."""
-    from nishabdham.files import atomic_write_text
-    from nishabdham.pipeline.qa import qa_report, summary
+    from nishabdham.pipeline.cues.qa import summary, write_qa_report
 
     out_dir = Path(job.out_dir)
     remove_partial_outputs(out_dir, job.stem)
     pipeline = process.pipeline_for(job)
     given = {"text": poem} if (poem := given_text(job)) else {}  # poem.txt beside poem.mp3
     transcript, written = pipeline.run_to_files(job.source, out_dir, job.stem, progress, **given)
-    report = qa_report(transcript, pipeline.options.segment.rules, process.settings.qa)
-    qa_path = out_dir / f"{job.stem}{QA_SUFFIX}"
-    atomic_write_text(qa_path, dumps(report))
+    qa_path, report = write_qa_report(
+        transcript, out_dir, job.stem, pipeline.options.segment.rules, process.settings.qa
+    )
     return transcript, [*written, qa_path], summary(report)
 
 
 def given_text(job: Job) -> PoemText | None:
     """The job's given text (issue 14): ``poem.txt`` beside ``poem.mp3``, read as ``transcribe --text`` reads it."""
-    from nishabdham.pipeline.verse import read_text, text_beside
+    from nishabdham.pipeline.known_text.verse import read_text, text_beside
 
     beside = text_beside(job.source)
     return read_text(beside) if beside else None

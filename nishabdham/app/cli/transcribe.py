@@ -39,6 +39,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from nishabdham.pipeline.cues.qa import write_qa_report
     from nishabdham.pipeline.runner import Pipeline
 
     settings = model_settings(args, **speaker_overrides(args))
@@ -56,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         for stem, source in unique_stems(args.inputs):
             try:
                 transcript, written = pipeline.run_to_files(source, out_dir, stem, new_bar(stem), text)
+                qa_path, _ = write_qa_report(transcript, out_dir, stem, pipeline.options.segment.rules, settings.qa)
+                written.append(qa_path)
             except ModelError:
                 raise  # nothing else can succeed without a model: exit 2 from main()
             except NishabdhamError as exc:
@@ -73,7 +76,7 @@ def given_text(path: str | None, inputs: list[str]):
     """The ``--text`` file, read and checked before any decoding (None without ``--text``)."""
     if path is None:
         return None
-    from nishabdham.pipeline.verse import read_text
+    from nishabdham.pipeline.known_text.verse import read_text
 
     if len(inputs) != 1:
         raise InputError(f"--text gives the text of one reading; {len(inputs)} inputs were given", path=path)
