@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from nishabdham.errors import InputError, ReviewError
-from nishabdham.pipeline.segment import CueRules
+from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.approval import INCLUDE, LEAVE_OUT, approve, doubts, latest_approval
 from nishabdham.review_ui.evalsets import MANIFEST, read_manifest, reviewed_set_dir

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from nishabdham.errors import ReviewError
+from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui import table as tbl
 from nishabdham.review_ui.drafts import discard_draft, draft_path, read_draft, write_draft
@@ -143,7 +144,7 @@ def test_clicking_a_table_row_selects_its_cue():
     assert tbl.touched_cue(order, {3: {"line 1": "x"}}) == 1
     assert tbl.touched_cue(order, {}) is None
     cues = make_cues()
-    report = tbl.report(cues, __import__("nishabdham.pipeline.segment", fromlist=["CueRules"]).CueRules())
+    report = tbl.report(cues, CueRules())
     rows = tbl.table_rows(cues, order, report, MachineText(cues), selected=3)
     assert [r["open"] for r in rows] == [False, False, True, False]
     out, errors = tbl.apply_table_edits(cues, order, {"1": {"open": True}}, DURATION)
