@@ -133,7 +133,8 @@ function reveal(force) {
   const scroll = ws.getScroll(), width = ws.getWidth(), pxPerSec = ws.options.minPxPerSec;
   const x0 = (cue.start / 1000) * pxPerSec, x1 = (cue.end / 1000) * pxPerSec;
   if (x0 < scroll || x1 > scroll + width) ws.setScroll(Math.max(0, x0 - width / 4));
-  if (!ws.isPlaying()) ws.setTime(cue.start / 1000);
+  const t = ws.getCurrentTime() * 1000;
+  if (t < cue.start || t > cue.end) ws.setTime(cue.start / 1000); // the playhead goes to a cue chosen elsewhere
 }
 
 // A dragged region: snapped to its neighbours with the minimum gap, then sent as new times.
