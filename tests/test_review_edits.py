@@ -23,6 +23,7 @@ from nishabdham.review_ui.edits import (
     transliteration,
 )
 from nishabdham.review_ui.quality import MachineText
+from nishabdham.review_ui.session import EditSession
 from nishabdham.review_ui.views.cue_panel import field_edit
 from tests.review_support import cues as make_cues
 from tests.review_support import transcript
@@ -113,7 +114,7 @@ def test_find_replace_previews_then_replaces_across_the_recording_with_line_two_
 
 
 def test_redo_brings_back_what_undo_took():
-    session = ed.EditSession.start("job1", 0, make_cues(), DURATION)
+    session = EditSession.start("job1", 0, make_cues(), DURATION)
     edited = session.apply(apply_edit, CueEdit("c0001", text="ఒకటి"), DURATION)
     undone = edited.undo()
     assert undone.cues == session.cues and undone.can_redo
@@ -130,7 +131,7 @@ def test_a_draft_is_kept_and_read_back(tmp_path):
     write_draft(path, "job1", "Anu Rao", 3, cues)
     draft = read_draft(path)
     assert (draft.base_version, draft.reviewer, draft.cues) == (3, "Anu Rao", cues)
-    session = ed.EditSession.start("job1", 3, make_cues(), DURATION, draft=draft.cues)
+    session = EditSession.start("job1", 3, make_cues(), DURATION, draft=draft.cues)
     assert session.dirty and session.cues == cues and session.saved == make_cues()
     path.write_text("{not json", encoding="utf-8")
     assert read_draft(path) is None

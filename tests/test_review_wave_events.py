@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from nishabdham.errors import ReviewError
-from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.edits import split_at_time
+from nishabdham.review_ui.session import EditSession
 from nishabdham.review_ui.wave_events import FRAME_MS, SHORTCUTS, apply_event, shortcut_map
 from tests.review_support import cues as make_cues
 from tests.review_support import transcript
@@ -16,7 +16,7 @@ GAP = 83
 
 
 def session():
-    return ed.EditSession.start("job1", 0, make_cues(), DURATION)
+    return EditSession.start("job1", 0, make_cues(), DURATION)
 
 
 def test_every_action_the_issue_names_has_a_key_and_no_key_is_bound_twice():

@@ -16,6 +16,7 @@ from typing import Any
 from nishabdham.errors import ReviewError
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui import edits
+from nishabdham.review_ui.session import EditSession
 
 NUDGE_MS = 100
 FRAME_MS = 42
@@ -72,13 +73,13 @@ def shortcut_map() -> dict[str, str]:
 class EventResult:
     """The session after an event, the cue to select (by id; None: keep), and what the page must do."""
 
-    session: ed.EditSession
+    session: EditSession
     selected: str | None = None
     request: str = ""
     """``save`` or ``help`` when the event asks the page for that; empty otherwise."""
 
 
-def apply_event(session: ed.EditSession, event: Mapping[str, Any], gap_ms: int) -> EventResult:
+def apply_event(session: EditSession, event: Mapping[str, Any], gap_ms: int) -> EventResult:
     """Apply one waveform/keyboard event; ReviewError (nothing changed) when it is refused."""
     action = str(event.get("action", ""))
     cue_id = str(event.get("cue_id") or "")
@@ -102,9 +103,7 @@ def apply_event(session: ed.EditSession, event: Mapping[str, Any], gap_ms: int) 
     return EventResult(_timed_edit(session, action, cue_id, event, gap_ms), cue_id or None)
 
 
-def _timed_edit(
-    session: ed.EditSession, action: str, cue_id: str, event: Mapping[str, Any], gap_ms: int
-) -> ed.EditSession:
+def _timed_edit(session: EditSession, action: str, cue_id: str, event: Mapping[str, Any], gap_ms: int) -> EditSession:
     duration = session.duration_ms
     if action == "times":
         change = edits.CueEdit(cue_id, start_ms=int(event["start_ms"]), end_ms=int(event["end_ms"]))

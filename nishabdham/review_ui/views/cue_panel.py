@@ -11,6 +11,7 @@ from nishabdham.review_ui.edits import CueEdit, delete_cue, insert_cue, line_two
 from nishabdham.review_ui.glossary import KINDS, add_term, reviewed_term, user_glossary
 from nishabdham.review_ui.media import clip_wav_bytes
 from nishabdham.review_ui.recording import Recording
+from nishabdham.review_ui.session import EditSession
 from nishabdham.review_ui.table import CueReport
 from nishabdham.review_ui.views.context import PageContext, flash
 from nishabdham.review_ui.views.state import current, edit_cue, revision, run_edit, update
@@ -27,7 +28,7 @@ TAG_LABELS = {
 }
 
 
-def render(ctx: PageContext, recording: Recording, session: ed.EditSession, index: int, cue_report: CueReport) -> None:
+def render(ctx: PageContext, recording: Recording, session: EditSession, index: int, cue_report: CueReport) -> None:
     job, cues = recording.job, session.cues
     cue = cues[index]
     suffix = f"{job}:{cue.id}:{revision(job)}"
@@ -107,7 +108,7 @@ def _field_changed(job: str, cue_id: str, name: str, key: str) -> None:
     edit_cue(job, edit)
 
 
-def _split_and_merge(recording: Recording, session: ed.EditSession, index: int, suffix: str, gap_ms: int) -> None:
+def _split_and_merge(recording: Recording, session: EditSession, index: int, suffix: str, gap_ms: int) -> None:
     cue = session.cues[index]
     words = cue.text.split()
     left, right = st.columns(2, vertical_alignment="bottom")
@@ -135,7 +136,7 @@ def _split(job: str, cue_id: str, word_key: str, gap_ms: int) -> None:
     run_edit(job, ed.split_cue, cue_id, int(st.session_state[word_key]), gap_ms)
 
 
-def _insert_and_delete(recording: Recording, session: ed.EditSession, index: int, suffix: str, gap_ms: int) -> None:
+def _insert_and_delete(recording: Recording, session: EditSession, index: int, suffix: str, gap_ms: int) -> None:
     left, right = st.columns(2, vertical_alignment="bottom")
     left.button(
         "Insert a cue after",

@@ -16,6 +16,7 @@ from nishabdham.review_ui import waveform
 from nishabdham.review_ui.drafts import draft_path, read_draft
 from nishabdham.review_ui.media import ensure_review_audio, load_peaks, review_audio_ready
 from nishabdham.review_ui.recording import Recording, open_recording
+from nishabdham.review_ui.session import EditSession
 from nishabdham.review_ui.versions import resolve, three_way_merge
 from nishabdham.review_ui.views import cue_panel, find, wave
 from nishabdham.review_ui.views.context import PageContext, flash
@@ -52,7 +53,7 @@ def load_recording(ctx: PageContext, job_id: str) -> Recording | None:
     return recording
 
 
-def edit_session(ctx: PageContext, recording: Recording) -> ed.EditSession:
+def edit_session(ctx: PageContext, recording: Recording) -> EditSession:
     """The reviewer's working copy: the latest version, with their draft on top when they left one."""
     key = session_key(recording.job)
     if key not in st.session_state:
@@ -62,7 +63,7 @@ def edit_session(ctx: PageContext, recording: Recording) -> ed.EditSession:
         draft = read_draft(path)
         if draft is not None and draft.base_version != version.number:
             version = ctx.versions.load(recording.job, draft.base_version)  # saving it offers the merge
-        st.session_state[key] = ed.EditSession.start(
+        st.session_state[key] = EditSession.start(
             recording.job,
             version.number,
             version.cues,
@@ -120,7 +121,7 @@ def render(ctx: PageContext) -> None:
     log.debug("review page for %s drawn in %.3f s", recording.job, time.perf_counter() - started)
 
 
-def _header(ctx: PageContext, recording: Recording, session: ed.EditSession) -> None:
+def _header(ctx: PageContext, recording: Recording, session: EditSession) -> None:
     st.title(recording.name)
     st.session_state.pop(f"full-rerun:{recording.job}", None)  # this run redraws everything anyway
     _toolbar(ctx, recording)
@@ -172,7 +173,7 @@ def _toolbar(ctx: PageContext, recording: Recording) -> None:
         getattr(st, kind)(message)
 
 
-def _speaker_names(recording: Recording, session: ed.EditSession) -> None:
+def _speaker_names(recording: Recording, session: EditSession) -> None:
     """Name each speaker once for the recording (SPEAKER_00 -> Host); one cue's speaker is changed in its panel."""
     labels = ed.speakers_of(session.cues)
     if not labels:
@@ -208,7 +209,7 @@ def _redo(job: str) -> None:
 # --------------------------------------------------------------------------- concurrent saves
 
 
-def _conflict_panel(ctx: PageContext, recording: Recording, session: ed.EditSession) -> None:
+def _conflict_panel(ctx: PageContext, recording: Recording, session: EditSession) -> None:
     job = recording.job
     latest = st.session_state.get(f"conflict:{job}")
     if latest is None:
@@ -241,7 +242,7 @@ def _conflict_panel(ctx: PageContext, recording: Recording, session: ed.EditSess
                 choices.append((conflict.cue_id, conflict.field))
         if st.button("Use the merge", type="primary", key="use-merge"):
             cues = resolve(merge, choices)
-            merged = ed.EditSession.start(
+            merged = EditSession.start(
                 job,
                 merge.theirs_version,
                 ctx.versions.load(job, merge.theirs_version).cues,
@@ -264,7 +265,7 @@ def _saved_reports() -> dict:
     return {}
 
 
-def _report(ctx: PageContext, recording: Recording, session: ed.EditSession) -> tbl.CueReport:
+def _report(ctx: PageContext, recording: Recording, session: EditSession) -> tbl.CueReport:
     """Warnings and flags of the current cues (computed once per change, not once per click)."""
     key = f"report:{recording.job}"
     cached = st.session_state.get(key)
@@ -312,7 +313,7 @@ def _peaks(folder: str):
 
 
 def _cue_table(
-    ctx: PageContext, recording: Recording, session: ed.EditSession, cue_report: tbl.CueReport, selected: int
+    ctx: PageContext, recording: Recording, session: EditSession, cue_report: tbl.CueReport, selected: int
 ) -> None:
     job = recording.job
     worst = bool(st.session_state.get(f"worst:{job}"))

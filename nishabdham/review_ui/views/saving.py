@@ -7,9 +7,9 @@ from pathlib import Path
 import streamlit as st
 
 from nishabdham.errors import NishabdhamError, VersionConflictError
-from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.approval import INCLUDE, LEAVE_OUT, approve, doubts, latest_approval
 from nishabdham.review_ui.recording import Recording
+from nishabdham.review_ui.session import EditSession
 from nishabdham.review_ui.views.context import PageContext, flash
 from nishabdham.review_ui.views.state import current, keep_draft, update
 
@@ -101,7 +101,7 @@ def doubts_panel(ctx: PageContext, recording: Recording) -> None:
         c.button("Cancel", on_click=lambda: st.session_state.pop(f"doubts:{job}", None), key="approve-cancel")
 
 
-def approval_downloads(recording: Recording, session: ed.EditSession) -> None:
+def approval_downloads(recording: Recording, session: EditSession) -> None:
     approval = latest_approval(recording.folder)
     if approval is None or approval.version != session.base_version or session.dirty:
         return

@@ -8,8 +8,8 @@ import streamlit as st
 
 from nishabdham.errors import NishabdhamError
 from nishabdham.review_ui.drafts import discard_draft, write_draft
-from nishabdham.review_ui.editing import EditSession
 from nishabdham.review_ui.edits import CueEdit, apply_edit
+from nishabdham.review_ui.session import EditSession
 from nishabdham.review_ui.views.context import flash
 
 log = logging.getLogger(__name__)
