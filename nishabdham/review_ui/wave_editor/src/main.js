@@ -232,6 +232,7 @@ const ACTIONS = {
 
 function onKey(e) {
   if (!args || !ws) return;
+  if (window.frameElement && !window.frameElement.isConnected) return; // this waveform left the page
   const name = keyName(e);
   let action = args.shortcuts[name];
   if (!action) return;
@@ -252,7 +253,9 @@ try {
   const top = window.parent.document;
   if (!window.parent.__nishabdhamKeys) {
     window.parent.__nishabdhamKeys = true;
-    top.addEventListener("keydown", (e) => window.parent.__nishabdhamKeyHandler(e), true);
+    top.addEventListener("keydown", (e) => {
+      try { window.parent.__nishabdhamKeyHandler(e); } catch (err) { /* a waveform that is gone */ }
+    }, true);
   }
   window.parent.__nishabdhamKeyHandler = onKey; // the newest waveform handles the page's keys
 } catch (err) {
