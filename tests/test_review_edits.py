@@ -168,3 +168,18 @@ def test_the_machine_heard_shows_the_piece_after_a_split_and_a_merge():
     assert merged.text == f"{machine[0].text} {machine[1].text}"
     assert (merged.start_ms, merged.end_ms) == (machine[0].start_ms, machine[1].end_ms)
     assert text.heard(machine[2]).text == machine[2].text
+
+
+def test_drafts_are_written_off_the_page_newest_last(tmp_path):
+    from nishabdham.review_ui.drafts import DraftWriter
+
+    writer = DraftWriter()
+    path = draft_path(tmp_path / "job1", "Anu")
+    cues = make_cues()
+    for n in range(20):
+        writer.submit(path, "job1", "Anu", 0, apply_edit(cues, CueEdit("c0001", text=f"సవరణ {n}"), DURATION))
+    writer.wait(path)
+    assert read_draft(path).cues[0].text == "సవరణ 19"
+    writer.submit(path, "job1", "Anu", 0, None)
+    writer.wait(path)
+    assert not path.exists()

@@ -11,11 +11,12 @@ import hashlib
 import json
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from nishabdham.errors import OutputError
+from nishabdham.errors import NishabdhamError, OutputError
 from nishabdham.files import atomic_write
 from nishabdham.review_ui.editing import ReviewCue
 from nishabdham.review_ui.versions import now_iso
@@ -65,3 +66,46 @@ def read_draft(path: Path) -> Draft | None:
 
 def discard_draft(path: Path) -> None:
     path.unlink(missing_ok=True)
+
+
+class DraftWriter:
+    """Writes drafts off the page's thread, newest last: an edit does not wait for the disk, and an
+    older draft never overwrites a newer one. ``cues=None`` removes the draft."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[Path, tuple | None] = {}
+        self._busy: dict[Path, threading.Event] = {}
+
+    def submit(self, path: Path, job: str, reviewer: str, base_version: int, cues: Sequence[ReviewCue] | None) -> None:
+        with self._lock:
+            self._pending[path] = None if cues is None else (job, reviewer, base_version, tuple(cues))
+            if path in self._busy:
+                return
+            self._busy[path] = threading.Event()
+        threading.Thread(target=self._run, args=(path,), name="review-draft", daemon=True).start()
+
+    def wait(self, path: Path, timeout_s: float = 10.0) -> None:
+        """Until every draft handed in for ``path`` is on disk (before reading it back)."""
+        with self._lock:
+            done = self._busy.get(path)
+        if done is not None:
+            done.wait(timeout_s)
+
+    def _run(self, path: Path) -> None:
+        while True:
+            with self._lock:
+                if path not in self._pending:
+                    self._busy.pop(path).set()
+                    return
+                item = self._pending.pop(path)
+            try:
+                if item is None:
+                    discard_draft(path)
+                else:
+                    write_draft(path, *item)
+            except (NishabdhamError, OSError) as exc:
+                log.error("the draft %s was not kept: %s", path, exc)
+
+
+DRAFTS = DraftWriter()

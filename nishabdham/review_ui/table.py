@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nishabdham.errors import ReviewError
-from nishabdham.pipeline.cues.rules import CueRules
+from nishabdham.pipeline.cues.rules import CueRules, cue_problems
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.editing import ReviewCue
 from nishabdham.review_ui.edits import CueEdit, apply_edit
@@ -40,6 +40,28 @@ def report(cues: Sequence[ReviewCue], rules: CueRules, removed=()) -> CueReport:
     warnings = cue_warnings(cues, rules)
     flags = {c.id: qa_flags(c, warnings.get(c.id, ()), removed) for c in cues}
     return CueReport(warnings, {k: v for k, v in flags.items() if v})
+
+
+def updated_report(
+    before: Sequence[ReviewCue], old: CueReport, cues: Sequence[ReviewCue], rules: CueRules, removed=()
+) -> CueReport:
+    """:func:`report` of ``cues``, recomputing only the cues an edit touched (and the cue before each:
+    its gap to the next changed). The same result as a full report, in a few milliseconds for one edit."""
+    old_by_id = {c.id: c for c in before}
+    old_next = {a.id: b for a, b in zip(before, before[1:])}
+    warnings, flags = {}, {}
+    for i, cue in enumerate(cues):
+        following = cues[i + 1] if i + 1 < len(cues) else None
+        if old_by_id.get(cue.id) is cue and old_next.get(cue.id) is following:
+            found, marks = old.warnings.get(cue.id), old.flags.get(cue.id)
+        else:
+            found = None if cue.blank else cue_problems(cue.as_cue(), rules, following.as_cue() if following else None)
+            marks = qa_flags(cue, found or (), removed)
+        if found:
+            warnings[cue.id] = found
+        if marks:
+            flags[cue.id] = marks
+    return CueReport(warnings, flags)
 
 
 def display_order(cues: Sequence[ReviewCue], cue_report: CueReport, worst_first: bool) -> list[int]:

@@ -13,7 +13,7 @@ from nishabdham.errors import NishabdhamError
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui import table as tbl
 from nishabdham.review_ui import waveform
-from nishabdham.review_ui.drafts import draft_path, read_draft
+from nishabdham.review_ui.drafts import DRAFTS, draft_path, read_draft
 from nishabdham.review_ui.media import ensure_review_audio, load_peaks, review_audio_ready
 from nishabdham.review_ui.recording import Recording, open_recording
 from nishabdham.review_ui.session import EditSession
@@ -60,6 +60,7 @@ def edit_session(ctx: PageContext, recording: Recording) -> EditSession:
         version = ctx.versions.open(recording.job, recording.machine)
         path = draft_path(recording.folder, ctx.reviewer)
         st.session_state[f"draft:{recording.job}"] = (path, ctx.reviewer)
+        DRAFTS.wait(path)
         draft = read_draft(path)
         if draft is not None and draft.base_version != version.number:
             version = ctx.versions.load(recording.job, draft.base_version)  # saving it offers the merge
@@ -273,10 +274,13 @@ def _report(ctx: PageContext, recording: Recording, session: EditSession) -> tbl
         return cached[1]
     shared = _saved_reports()
     saved = shared.get((recording.job, session.base_version))
+    removed = recording.transcript.removed
     if saved is not None and not session.dirty and saved[0] == session.cues:
         cue_report = saved[1]
+    elif cached is not None:  # after an edit: only the cues it touched
+        cue_report = tbl.updated_report(cached[0], cached[1], session.cues, ctx.settings.rules, removed)
     else:
-        cue_report = tbl.report(session.cues, ctx.settings.rules, recording.transcript.removed)
+        cue_report = tbl.report(session.cues, ctx.settings.rules, removed)
         if not session.dirty:
             shared[(recording.job, session.base_version)] = (session.cues, cue_report)
     st.session_state[key] = (session.cues, cue_report)

@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from nishabdham.errors import NishabdhamError
-from nishabdham.review_ui.drafts import discard_draft, write_draft
+from nishabdham.review_ui.drafts import DRAFTS
 from nishabdham.review_ui.edits import CueEdit, apply_edit
 from nishabdham.review_ui.session import EditSession
 from nishabdham.review_ui.views.context import flash
@@ -40,13 +40,7 @@ def keep_draft(job: str, session: EditSession) -> None:
     if target is None:
         return
     path, reviewer = target
-    try:
-        if session.dirty:
-            write_draft(path, job, reviewer, session.base_version, session.cues)
-        else:
-            discard_draft(path)
-    except NishabdhamError as exc:
-        flash("error", str(exc))
+    DRAFTS.submit(path, job, reviewer, session.base_version, session.cues if session.dirty else None)
 
 
 def revision(job: str) -> int:
