@@ -13,20 +13,29 @@ EXTRAS := queue,postgres,monitoring,review,test,eval
 DIAR_VENV  := .venv-diar
 DIAR_BIN   := $(DIAR_VENV)/bin
 DIAR_STAMP := $(DIAR_VENV)/.installed
-# Debian packages: ffmpeg (decoding), redis-server (queue), chromium (browser tests),
+# Debian packages: ffmpeg (decoding), redis-server (queue), chromium (browser tests), npm (builds the waveform editor),
 # hunspell-te and tesseract-ocr-tel (Telugu word lists), fonts-lohit-telu (Telugu glyphs in the browser),
 # docker-compose (checks docker/compose.yaml; no Docker engine is needed), postgresql (the job store's
 # PostgreSQL tests start a throw-away cluster with its initdb and pg_ctl).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup system-packages venv model demo samples test test-fast lint bench soak clean eval-dev eval-dev-baseline diarization-venv
+.PHONY: help setup system-packages venv model waveform-editor demo samples test test-fast lint bench soak clean eval-dev eval-dev-baseline diarization-venv
 
 help:
 	@echo "make demo    - set up everything, then subtitle a bundled sample"
 	@echo "make test    - set up everything, then run the whole test suite"
 	@echo "make setup   - the set-up step alone (idempotent)"
 
-setup: system-packages venv model
+setup: system-packages venv model waveform-editor
+
+# The review UI's waveform editor (a Streamlit component): wavesurfer.js and its regions plugin from npm,
+# pinned by the committed package-lock.json, bundled by esbuild into the package (no CDN at run time).
+WAVE_DIR := nishabdham/review_ui/wave_editor
+waveform-editor: $(WAVE_DIR)/build/main.js
+
+$(WAVE_DIR)/build/main.js: $(WAVE_DIR)/package.json $(WAVE_DIR)/package-lock.json $(WAVE_DIR)/src/main.js $(WAVE_DIR)/src/index.html
+	@command -v npm >/dev/null || { echo "npm is needed to build the waveform editor (Debian: apt-get install npm)"; exit 1; }
+	cd $(WAVE_DIR) && npm ci --no-audit --no-fund && npm run build
 
 system-packages:
 	@missing=""; \
@@ -35,6 +44,7 @@ system-packages:
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing="$$missing docker-compose"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -f /usr/share/hunspell/te_IN.dic ] || missing="$$missing hunspell-te"; \
 	[ -f /usr/share/tesseract-ocr/5/tessdata/tel.traineddata ] || missing="$$missing tesseract-ocr-tel"; \
@@ -116,4 +126,4 @@ eval-dev-baseline: setup
 	  --json eval/baseline-dev.json
 
 clean:
-	rm -rf $(VENV) $(DIAR_VENV) demo-output .pytest_cache test-artifacts
+	rm -rf $(VENV) $(DIAR_VENV) demo-output .pytest_cache test-artifacts $(WAVE_DIR)/build $(WAVE_DIR)/node_modules

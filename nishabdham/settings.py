@@ -113,6 +113,11 @@ class Settings(BaseSettings):
         500, ge=1, description="Largest recording a reviewer may upload, in MB (1 MB = 1,048,576 bytes)."
     )
     review_undo_depth: int = Field(100, ge=1, description="How many edits a reviewer can undo.")
+    review_session_hours: float = Field(
+        12.0,
+        ge=0.0,
+        description="How long a sign-in survives page reloads (a signed cookie); 0 asks again on every reload.",
+    )
 
     # --- stage options (each defined in its stage's module) --------------------------
     normalize: NormalizeOptions = Field(default_factory=NormalizeOptions, description="Audio normalization.")

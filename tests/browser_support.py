@@ -25,14 +25,14 @@ FLAGS = [
 
 
 @contextmanager
-def review_server(env: dict[str, str], log_path: Path, port: int | None = None) -> Iterator[str]:
-    """Run ``nishabdham review`` on a free port until the block ends; yields its URL."""
+def review_server(env: dict[str, str], log_path: Path, port: int | None = None, root: Path = ROOT) -> Iterator[str]:
+    """Run ``nishabdham review`` (the code in ``root``) on a free port until the block ends; yields its URL."""
     port = port or free_port()
-    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    full_env = {**os.environ, **env, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "nishabdham", "review", "--port", str(port)],
-            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=root, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:

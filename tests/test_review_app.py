@@ -94,9 +94,8 @@ def test_open_a_job_edit_a_cue_tag_it_and_save(app, done_job, tmp_path):
     assert app.query_params.get("job") == done_job.id
     assert [t.value for t in app.title] == ["kavita"]
     suffix = f"{done_job.id}:c0001:0"
-    app.text_area(key=f"text:{suffix}").input("కలసపాడు వంతెనపై నుంచి నీరు")
-    app.multiselect(key=f"tags:{suffix}").select("cultural-term")
-    next(b for b in app.button if b.label == "Apply edit").click().run()
+    app.text_area(key=f"text:{suffix}").input("కలసపాడు వంతెనపై నుంచి నీరు").run()  # applied as it changes
+    app.multiselect(key=f"tags:{done_job.id}:c0001:1").select("cultural-term").run()
     assert "unsaved edits" in texts(app) and "no unsaved edits" not in texts(app)
     app.button(key="save").click().run()
     assert any("Saved version 1" in s.value for s in app.success)
@@ -111,8 +110,7 @@ def test_open_a_job_edit_a_cue_tag_it_and_save(app, done_job, tmp_path):
 
 
 def _edit(at: AppTest, job: str, cue: str, text: str) -> None:
-    at.text_area(key=f"text:{job}:{cue}:0").input(text)
-    next(b for b in at.button if b.label == "Apply edit").click().run()
+    at.text_area(key=f"text:{job}:{cue}:0").input(text).run()
 
 
 def test_two_reviewers_saving_at_once_lose_nothing(app, done_job, monkeypatch):
@@ -213,8 +211,7 @@ def test_line_two_follows_an_edited_line_one_when_it_was_a_transliteration(app, 
     open_job(app, done_job.id)
     suffix = f"{done_job.id}:c0001:0"
     assert app.checkbox(key=f"derive:{suffix}").value is True  # the synthetic second lines are ISO 15919
-    app.text_area(key=f"text:{suffix}").input("కలసపాడు వంతెనపై")
-    next(b for b in app.button if b.label == "Apply edit").click().run()
+    app.text_area(key=f"text:{suffix}").input("కలసపాడు వంతెనపై").run()
     row = app.data_editor[0].value.iloc[0]
     assert (row["line 1"], row["line 2"]) == ("కలసపాడు వంతెనపై", "kalasapāḍu vaṁtenapai")
 

@@ -48,18 +48,22 @@ def test_upload_review_approve_in_a_real_browser(queue, te_rows, tmp_path, artif
 
         corrected = "కలసపాడు బ్రిడ్జిపై నుంచి నీరు"
         page.get_by_role("textbox", name="Line 1", exact=True).fill(corrected)
+        page.get_by_role("textbox", name="Line 1", exact=True).press("Control+Enter")  # applied, kept as a draft
+        page.get_by_text("unsaved edits", exact=False).first.wait_for()
+        wait_for_run(page)
         page.locator(".stMultiSelect").first.click()
         page.get_by_role("option", name="culturally significant term").click()
         page.keyboard.press("Escape")
-        page.get_by_role("button", name="Apply edit").click()
-        page.get_by_text("unsaved edits", exact=False).first.wait_for()
         wait_for_run(page)
-        page.get_by_role("button", name="Save", exact=True).click()
+        page.get_by_role("button", name="Save version", exact=True).click()
         page.get_by_text("Saved version 1.").wait_for()
         wait_for_run(page)
         page.screenshot(path=str(artifacts / "review.png"))
 
-        page.get_by_role("button", name="Approve").click()
+        page.get_by_role("button", name="Approve", exact=True).click()
+        wait_for_run(page)
+        if page.get_by_role("button", name="Approve with them: I confirm they are right").count():
+            page.get_by_role("button", name="Approve with them: I confirm they are right").click()  # rule warnings
         page.get_by_text("Approved version 1").first.wait_for()
         wait_for_run(page)
         with page.expect_download() as download:

@@ -13,6 +13,7 @@ from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.pipeline.script import grapheme_len
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.quality import MachineText, cue_warnings, error_rates, qa_flags, severity
+from nishabdham.review_ui.session import EditSession
 from tests.review_support import cues as make_cues
 from tests.review_support import transcript
 
@@ -127,7 +128,7 @@ def test_tags_are_checked_and_kept_in_catalogue_order():
 
 
 def test_undo_restores_each_earlier_state_and_dirty_tracks_saves():
-    session = ed.EditSession.start("job1", 0, make_cues(), DURATION, undo_depth=2)
+    session = EditSession.start("job1", 0, make_cues(), DURATION, undo_depth=2)
     assert not session.dirty and not session.can_undo
     first = session.apply(ed.edit_text, "c0001", "ఒకటి")
     second = first.apply(ed.merge_with_next, "c0002")

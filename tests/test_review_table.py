@@ -64,3 +64,22 @@ def test_refused_table_edits_are_reported_and_the_rest_applied():
     assert out[0] == cues[0] and out[1] == cues[1]
     assert out[2].second == "this is an english line"
     assert out[3].start_ms == cues[3].start_ms - 100
+
+
+def test_the_report_after_an_edit_is_the_full_report_of_the_edited_cues():
+    from nishabdham.review_ui.edits import CueEdit, apply_edit, delete_cue, insert_cue
+
+    rules = CueRules()
+    before = make_cues()
+    old = tbl.report(before, rules)
+    steps = [
+        lambda c: apply_edit(c, CueEdit("c0002", end_ms=c[2].start_ms - 10), DURATION),  # a gap problem on cue 2
+        lambda c: apply_edit(c, CueEdit("c0003", text="x " * 60), DURATION),  # too long, reading speed
+        lambda c: insert_cue(c, c[0].end_ms + 50, DURATION, gap_ms=10)[0],
+        lambda c: delete_cue(c, "c0004"),
+        lambda c: ed.merge_with_next(c, "c0001"),
+    ]
+    for step in steps:
+        after = step(before)
+        assert tbl.updated_report(before, old, after, rules) == tbl.report(after, rules)
+        before, old = after, tbl.report(after, rules)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.pipeline.cues.subtitles import WriterOptions, render_outputs
 from nishabdham.review_ui.editing import ReviewCue
 from nishabdham.review_ui.evalsets import append_approval, reviewed_set_dir
-from nishabdham.review_ui.quality import error_rates
+from nishabdham.review_ui.quality import MachineText, cue_warnings, error_rates
 from nishabdham.review_ui.recording import Recording
 from nishabdham.review_ui.versions import ReviewVersion, VersionStore, now_iso
 from nishabdham.types import from_jsonable
@@ -45,6 +46,46 @@ class Approval:
     wer: float
     cues_total: int
     cues_edited: int
+    left_out: tuple[str, ...] = ()
+    """Ids of doubtful cues (see :func:`doubts`) kept out of the evaluation set at approval."""
+
+
+@dataclass(frozen=True, slots=True)
+class Doubt:
+    """A cue that should not go into the evaluation set without a reviewer's word."""
+
+    number: int
+    cue_id: str
+    reason: str
+
+
+#: Tags that say the timing (not the words) was wrong: a retimed cue answers them.
+TIMING_TAGS = ("timing", "segmentation")
+#: What approval does with doubtful cues: keep them out of the evaluation set, or include them.
+LEAVE_OUT, INCLUDE = "leave-out", "include"
+
+
+def doubts(cues: Sequence[ReviewCue], machine: MachineText, rules: CueRules) -> list[Doubt]:
+    """Cues tagged as wrong but left as the machine had them, and cues with open rule problems."""
+    warnings = cue_warnings(cues, rules)
+    out = []
+    for number, cue in enumerate(cues, 1):
+        reasons = []
+        if cue.tags and _unchanged(cue, machine):
+            reasons.append(f"tagged {', '.join(cue.tags)} but left as the machine wrote it")
+        reasons += warnings.get(cue.id, [])
+        if reasons:
+            out.append(Doubt(number, cue.id, "; ".join(reasons)))
+    return out
+
+
+def _unchanged(cue: ReviewCue, machine: MachineText) -> bool:
+    heard = machine.heard(cue)
+    if any(t not in TIMING_TAGS for t in cue.tags) and not cue.blank and cue.text == heard.text:
+        return True
+    original = machine.original(cue.id)
+    timing_only = all(t in TIMING_TAGS for t in cue.tags)
+    return timing_only and original is not None and (cue.start_ms, cue.end_ms) == (original.start_ms, original.end_ms)
 
 
 EXPORT_FORMATS = ("srt", "vtt", "json")
@@ -104,8 +145,13 @@ def approve(
     approver: str,
     rules: CueRules,
     data_dir: str | Path,
+    doubtful: str | None = None,
 ) -> Approval:
-    """Approve a saved version: export, feed the evaluation set, record the error rates."""
+    """Approve a saved version: export, feed the evaluation set, record the error rates.
+
+    Doubtful cues (:func:`doubts`) need a decision: ``doubtful`` is :data:`LEAVE_OUT` (they are
+    exported but kept out of the evaluation set) or :data:`INCLUDE` (the approver vouches for them).
+    """
     latest = store.latest_number(recording.job)
     if version.number != latest:
         raise ReviewError(
@@ -116,12 +162,19 @@ def approve(
     if any(a.version == version.number for a in approvals(recording.folder)):
         raise ReviewError(f"version {version.number} is already approved")
     files = export_files(recording, version.cues, rules)
+    found = doubts(version.cues, recording.machine_text, rules)
+    if found and doubtful not in (LEAVE_OUT, INCLUDE):
+        raise ReviewError(
+            f"{len(found)} cue(s) need a decision before approval (cue {found[0].number}: {found[0].reason}): "
+            "leave them out of the evaluation set, or confirm they are right"
+        )
+    left_out = tuple(d.cue_id for d in found) if doubtful == LEAVE_OUT else ()
     out = recording.folder / "approved" / f"v{version.number:04d}"
     for name, text in files.items():
         atomic_write_text(out / name, text)
     set_version, rows = append_approval(
         reviewed_set_dir(data_dir),
-        version.cues,
+        tuple(c for c in version.cues if c.id not in set(left_out)),
         recording.machine_text,
         recording.review_wav,
         job=recording.job,
@@ -142,6 +195,7 @@ def approve(
         rates.wer,
         rates.cues_total,
         rates.cues_edited,
+        left_out,
     )
     try:
         with open(recording.folder / APPROVALS, "a", encoding="utf-8") as handle:

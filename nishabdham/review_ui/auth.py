@@ -9,12 +9,18 @@ still asks for a name. Failed passwords are throttled per process.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import ipaddress
+import json
+import os
+import secrets
 import threading
 import time
 import unicodedata
 from collections import deque
+from pathlib import Path
 from typing import Literal
 
 from nishabdham.errors import AuthError
@@ -106,3 +112,71 @@ def sign_in(settings: Settings, name: str, password: str, throttle: Throttle = T
         throttle.failed()
         raise AuthError("wrong password")
     return name
+
+
+# --------------------------------------------------------------------------- a session that survives a reload
+
+SESSION_COOKIE = "nishabdham_review"
+SECRET_FILE = ".review-secret"
+
+
+def session_key(settings: Settings) -> bytes:
+    """The key that signs session cookies: a random secret kept in the data folder, mixed with the
+    password (a new password ends every session signed before it)."""
+    path = Path(settings.data_dir) / SECRET_FILE
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another server process made it first
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+    secret = path.read_bytes()
+    if len(secret) < 32:
+        raise AuthError("the review sign-in secret is damaged; delete it to sign everyone out", path=path)
+    password = settings.review_password.get_secret_value().encode("utf-8")
+    return hmac.new(secret, b"review-session\0" + password, hashlib.sha256).digest()
+
+
+def session_token(key: bytes, reviewer: str, lifetime_s: float, now: float | None = None) -> str:
+    """A signed, expiring token naming the reviewer (the cookie's value)."""
+    expires = int((time.time() if now is None else now) + lifetime_s)
+    body = base64.urlsafe_b64encode(json.dumps({"n": reviewer, "e": expires}).encode()).decode().rstrip("=")
+    return f"{body}.{_sign(key, body)}"
+
+
+def session_reviewer(key: bytes, token: str | None, now: float | None = None) -> str | None:
+    """The reviewer a token names, when its signature is right and it has not expired; None otherwise."""
+    if not token or token.count(".") != 1:
+        return None
+    body, signature = token.split(".")
+    if not hmac.compare_digest(signature, _sign(key, body)):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        name, expires = str(data["n"]), int(data["e"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if expires <= (time.time() if now is None else now):
+        return None
+    try:
+        return reviewer_name(name)
+    except AuthError:
+        return None
+
+
+def _sign(key: bytes, body: str) -> str:
+    return hmac.new(key, body.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def cookie_script(token: str | None, lifetime_s: float, secure: bool = False) -> str:
+    """The script that sets (or, with no token, clears) the session cookie in the browser."""
+    value = token or ""
+    age = int(lifetime_s) if token else 0
+    flags = "; Secure" if secure else ""
+    return (
+        f"<script>document.cookie = {json.dumps(SESSION_COOKIE)} + '=' + {json.dumps(value)}"
+        f" + '; Max-Age={age}; Path=/; SameSite=Strict{flags}';</script>"
+    )

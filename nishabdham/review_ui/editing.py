@@ -1,4 +1,4 @@
-"""Pure edit operations on review cues: text, times, speaker, tags, split, merge, shift, undo.
+"""Pure edit operations on review cues: text, times, speaker, tags, split, merge, shift (undo: session.py).
 
 Nothing here knows Streamlit or files: every operation takes a tuple of
 :class:`ReviewCue` and returns a new one (or raises :class:`ReviewError` with a
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from nishabdham.errors import ReviewError
 from nishabdham.evaluation.manifest import ERROR_TAGS
@@ -336,58 +336,6 @@ def shift_all(cues: Sequence[ReviewCue], delta_ms: int, duration_ms: int) -> Cue
         )
         for c in cues
     )
-
-
-# --------------------------------------------------------------------------- session with undo
-
-
-@dataclass(frozen=True)
-class EditSession:
-    """One reviewer's working copy of a recording: cues, the version they came from, and undo."""
-
-    job: str
-    base_version: int
-    cues: Cues
-    duration_ms: int
-    saved: Cues = ()
-    undo_stack: tuple[Cues, ...] = field(default=(), repr=False)
-    undo_depth: int = 100
-
-    @classmethod
-    def start(
-        cls, job: str, base_version: int, cues: Sequence[ReviewCue], duration_ms: int, undo_depth: int = 100
-    ) -> EditSession:
-        cues = tuple(cues)
-        return cls(job, base_version, cues, duration_ms, saved=cues, undo_depth=undo_depth)
-
-    def apply(self, operation: Callable[..., Cues], *args, **kwargs) -> EditSession:
-        """Run one edit operation on the cues; the previous state goes on the undo stack."""
-        new = tuple(operation(self.cues, *args, **kwargs))
-        if new == self.cues:
-            return self
-        stack = (self.undo_stack + (self.cues,))[-self.undo_depth :]
-        return replace(self, cues=new, undo_stack=stack)
-
-    def undo(self) -> EditSession:
-        if not self.undo_stack:
-            raise ReviewError("nothing to undo")
-        return replace(self, cues=self.undo_stack[-1], undo_stack=self.undo_stack[:-1])
-
-    @property
-    def can_undo(self) -> bool:
-        return bool(self.undo_stack)
-
-    @property
-    def dirty(self) -> bool:
-        """True when there are edits that are not saved as a version yet."""
-        return self.cues != self.saved
-
-    def saved_as(self, version: int, cues: Sequence[ReviewCue]) -> EditSession:
-        """The session after a save: based on the new version, undo kept (unchanged cues stay the same object)."""
-        cues = tuple(cues)
-        if cues == self.cues:
-            cues = self.cues
-        return replace(self, base_version=version, cues=cues, saved=cues)
 
 
 # --------------------------------------------------------------------------- times

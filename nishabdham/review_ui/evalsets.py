@@ -96,6 +96,7 @@ def approval_rows(
                 second=cue.second.replace("\n", " "),
                 edited=edited,
                 approved_by=approver,
+                speaker=cue.speaker or None,
             )
         )
     return rows

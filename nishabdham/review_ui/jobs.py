@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,8 +106,32 @@ def seconds(ms: int | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def job_row(job: Job, status: ReviewStatus) -> dict[str, Any]:
-    """One line of the jobs page."""
+def error_reason(error: str) -> str:
+    """A failed job's error for the reviewer: the reason in full, a server path cut to its file name.
+
+    Errors are stored as ``/server/path/file.wav: reason`` (:class:`NishabdhamError`); the reviewer
+    needs the file's name and the whole reason, not the server's folders.
+    """
+    return _SERVER_PATH.sub(lambda m: Path(m.group(1)).name + ": ", error.strip(), count=1)
+
+
+_SERVER_PATH = re.compile(r"^(/[^:\n]*?/[^/:\n]+):\s")
+
+
+def transcript_warnings(path: str | Path | None) -> tuple[str, ...]:
+    """The warnings the pipeline left in a transcript ("no speech found", ...); none when unreadable."""
+    if path is None:
+        return ()
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return tuple(str(w) for w in data.get("warnings") or ()) if isinstance(data, dict) else ()
+
+
+def job_row(job: Job, status: ReviewStatus, warnings: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One line of the jobs page (the pipeline's warnings come before the QA counts)."""
+    qa = "; ".join((*warnings, qa_label(job.qa))) if warnings else qa_label(job.qa)
     return {
         "id": job.id,
         "recording": job.stem,
@@ -115,9 +140,9 @@ def job_row(job: Job, status: ReviewStatus) -> dict[str, Any]:
         "progress": round(job.progress, 3),
         "audio": seconds(job.audio_ms),
         "took": seconds(job.elapsed_ms),
-        "QA": qa_label(job.qa),
+        "QA": qa.removesuffix("; no flags"),
         "review": status.label,
         "CER": status.cer,
         "WER": status.wer,
-        "error": job.error,
+        "error": error_reason(job.error or ""),
     }

@@ -42,6 +42,7 @@ def prepare_review_audio(
         _atomic(peaks, lambda handle: np.save(handle, envelope(audio.samples, audio.sample_rate)))
     except OSError as exc:
         raise OutputError(f"cannot write the review audio ({exc.strerror or exc})", path=folder) from exc
+    browser_audio(folder)
     log.info("review audio for %s ready (%.1f s)", source, len(audio.samples) / audio.sample_rate)
     return target
 
@@ -147,3 +148,35 @@ def write_clip(wav: str | Path, start_ms: int, end_ms: int, target: str | Path) 
     except OSError as exc:
         raise OutputError(f"cannot write an evaluation clip ({exc.strerror or exc})", path=target) from exc
     return len(samples) / rate
+
+
+BROWSER_AUDIO = "audio.ogg"
+
+
+def browser_audio(folder: str | Path) -> tuple[Path, str]:
+    """The review audio as the waveform editor streams it: Opus (~15 MB an hour), made once; the WAV
+    when ffmpeg cannot make it. Returns (path, MIME type)."""
+    import subprocess
+
+    from nishabdham.pipeline.audio import ffmpeg_binary
+
+    folder = Path(folder)
+    target = folder / BROWSER_AUDIO
+    if target.is_file():
+        return target, "audio/ogg"
+    partial = folder / f".{BROWSER_AUDIO}.part"
+    command = [ffmpeg_binary(), "-nostdin", "-v", "error", "-y", "-i", str(folder / AUDIO_NAME)]
+    command += ["-c:a", "libopus", "-b:a", "32k", "-f", "ogg", str(partial)]
+    try:
+        subprocess.run(command, check=True, capture_output=True, stdin=subprocess.DEVNULL, timeout=600)
+        partial.replace(target)
+    except (OSError, subprocess.SubprocessError, NishabdhamError) as exc:
+        log.warning("no Opus copy of %s for the browser (%s); the waveform streams the WAV", folder, exc)
+        partial.unlink(missing_ok=True)
+        return folder / AUDIO_NAME, "audio/wav"
+    return target, "audio/ogg"
+
+
+def peaks_for_browser(peaks: np.ndarray) -> list[float]:
+    """The envelope as the waveform editor draws it: min and max of each block, interleaved, 3 decimals."""
+    return np.round(peaks.astype(np.float32).reshape(-1), 3).tolist()

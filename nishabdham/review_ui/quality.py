@@ -79,24 +79,41 @@ def severity(flags: Sequence[str]) -> int:
 # --------------------------------------------------------------------------- machine original
 
 
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """What the machine heard over one cue's stretch of audio: text, second line, and when."""
+
+    text: str
+    second: str
+    start_ms: int
+    end_ms: int
+
+
 class MachineText:
     """The machine's text for any stretch of the recording (for "original" and hypotheses).
 
     A cue the reviewer left where the machine put it gets the machine cue's own
     text; any other span (after a split, merge or retiming) gets the machine's
-    words whose midpoints fall inside it.
+    words whose midpoints fall inside it (with their second-line words, where the
+    machine's second line had one word per word).
     """
 
     def __init__(self, machine: Sequence[ReviewCue]) -> None:
         self._by_id = {c.id: c for c in machine}
-        units: list[tuple[float, str]] = []
+        units: list[tuple[float, str, str, int, int]] = []
         for cue in machine:
-            if cue.words and len(cue.words) == len(cue.text.split()):
-                units += [((w.start_ms + w.end_ms) / 2, t) for w, t in zip(cue.words, cue.text.split())]
+            texts, seconds = cue.text.split(), cue.second.split()
+            if cue.words and len(cue.words) == len(texts):
+                paired = seconds if len(seconds) == len(texts) else [""] * len(texts)
+                units += [
+                    ((w.start_ms + w.end_ms) / 2, t, s, w.start_ms, w.end_ms)
+                    for w, t, s in zip(cue.words, texts, paired)
+                ]
             elif cue.text:
-                units.append(((cue.start_ms + cue.end_ms) / 2, cue.text))
+                units.append(((cue.start_ms + cue.end_ms) / 2, cue.text, cue.second, cue.start_ms, cue.end_ms))
         units.sort(key=lambda u: u[0])
         self._mids = [u[0] for u in units]
+        self._units = units
         self._texts = [u[1] for u in units]
 
     def original(self, cue_id: str) -> ReviewCue | None:
@@ -113,6 +130,19 @@ class MachineText:
         lo = bisect.bisect_left(self._mids, start_ms)
         hi = bisect.bisect_right(self._mids, end_ms)
         return " ".join(self._texts[lo:hi])
+
+    def heard(self, cue: ReviewCue) -> Heard:
+        """The machine's text, second line and times for exactly this cue's stretch (after a split or merge too)."""
+        machine = self._by_id.get(cue.id)
+        if machine is not None and (machine.start_ms, machine.end_ms) == (cue.start_ms, cue.end_ms):
+            return Heard(machine.text, machine.second, machine.start_ms, machine.end_ms)
+        lo = bisect.bisect_left(self._mids, cue.start_ms)
+        hi = bisect.bisect_right(self._mids, cue.end_ms)
+        units = self._units[lo:hi]
+        if not units:
+            return Heard("", "", cue.start_ms, cue.end_ms)
+        second = " ".join(u[2] for u in units if u[2])
+        return Heard(" ".join(u[1] for u in units), second, units[0][3], units[-1][4])
 
 
 # --------------------------------------------------------------------------- error rates

@@ -12,14 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from nishabdham.errors import ReviewError
-from nishabdham.pipeline.cues.rules import CueRules
+from nishabdham.pipeline.cues.rules import CueRules, cue_problems
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.editing import ReviewCue
+from nishabdham.review_ui.edits import CueEdit, apply_edit
 from nishabdham.review_ui.quality import MachineText, cue_warnings, qa_flags, severity
 
 #: Table columns; the editable ones map to an edit operation.
-COLUMNS = ("#", "start", "end", "line 1", "line 2", "speaker", "QA", "tags", "machine")
-EDITABLE = ("start", "end", "line 1", "line 2", "speaker", "tags")
+COLUMNS = ("open", "#", "start", "end", "line 1", "line 2", "speaker", "QA", "tags", "machine")
+EDITABLE = ("open", "start", "end", "line 1", "line 2", "speaker", "tags")
+#: The column whose tick selects a row's cue (a cell edit selects its cue too).
+SELECT = "open"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,28 @@ def report(cues: Sequence[ReviewCue], rules: CueRules, removed=()) -> CueReport:
     return CueReport(warnings, {k: v for k, v in flags.items() if v})
 
 
+def updated_report(
+    before: Sequence[ReviewCue], old: CueReport, cues: Sequence[ReviewCue], rules: CueRules, removed=()
+) -> CueReport:
+    """:func:`report` of ``cues``, recomputing only the cues an edit touched (and the cue before each:
+    its gap to the next changed). The same result as a full report, in a few milliseconds for one edit."""
+    old_by_id = {c.id: c for c in before}
+    old_next = {a.id: b for a, b in zip(before, before[1:])}
+    warnings, flags = {}, {}
+    for i, cue in enumerate(cues):
+        following = cues[i + 1] if i + 1 < len(cues) else None
+        if old_by_id.get(cue.id) is cue and old_next.get(cue.id) is following:
+            found, marks = old.warnings.get(cue.id), old.flags.get(cue.id)
+        else:
+            found = None if cue.blank else cue_problems(cue.as_cue(), rules, following.as_cue() if following else None)
+            marks = qa_flags(cue, found or (), removed)
+        if found:
+            warnings[cue.id] = found
+        if marks:
+            flags[cue.id] = marks
+    return CueReport(warnings, flags)
+
+
 def display_order(cues: Sequence[ReviewCue], cue_report: CueReport, worst_first: bool) -> list[int]:
     """Indices of ``cues`` in table order: time order, or most severe flags first (then time)."""
     order = list(range(len(cues)))
@@ -48,7 +73,7 @@ def display_order(cues: Sequence[ReviewCue], cue_report: CueReport, worst_first:
 
 
 def table_rows(
-    cues: Sequence[ReviewCue], order: Sequence[int], cue_report: CueReport, machine: MachineText
+    cues: Sequence[ReviewCue], order: Sequence[int], cue_report: CueReport, machine: MachineText, selected: int = -1
 ) -> list[dict[str, Any]]:
     rows = []
     for i in order:
@@ -56,6 +81,7 @@ def table_rows(
         original = machine.for_cue(cue)
         rows.append(
             {
+                SELECT: i == selected,
                 "#": i + 1,
                 "start": ed.format_ms(cue.start_ms),
                 "end": ed.format_ms(cue.end_ms),
@@ -68,6 +94,15 @@ def table_rows(
             }
         )
     return rows
+
+
+def touched_cue(order: Sequence[int], edited_rows: Mapping[int | str, Mapping[str, Any]]) -> int | None:
+    """The cue (index) a table change selects: the row whose "open" box was ticked, else the row edited."""
+    rows = sorted(edited_rows.items(), key=lambda kv: int(kv[0]))
+    ticked = [int(row) for row, changes in rows if changes.get(SELECT)]
+    edited = [int(row) for row, changes in rows if set(changes) - {SELECT}]
+    chosen = ticked or edited
+    return order[chosen[-1]] if chosen else None
 
 
 def apply_table_edits(
@@ -91,17 +126,19 @@ def apply_table_edits(
 def _apply_row(
     cues: tuple[ReviewCue, ...], cue_id: str, changes: Mapping[str, Any], duration_ms: int
 ) -> tuple[ReviewCue, ...]:
-    cue = cues[ed.index_of(cues, cue_id)]
-    if "line 1" in changes or "line 2" in changes:
-        cues = ed.edit_text(
-            cues, cue_id, changes.get("line 1", cue.text) or "", changes.get("line 2", cue.second) or ""
-        )
-    if "speaker" in changes:
-        cues = ed.set_speaker(cues, cue_id, changes["speaker"] or "")
-    if "tags" in changes:
-        cues = ed.set_tags(cues, cue_id, list(changes["tags"] or []))
-    if "start" in changes or "end" in changes:
-        start = ed.parse_time(changes["start"]) if changes.get("start") not in (None, "") else cue.start_ms
-        end = ed.parse_time(changes["end"]) if changes.get("end") not in (None, "") else cue.end_ms
-        cues = ed.set_times(cues, cue_id, start, end, duration_ms)
-    return cues
+    """One table row's changes as one edit (:func:`apply_edit`: line 2 follows line 1 here too)."""
+
+    def given(name: str) -> str | None:
+        return None if name not in changes else str(changes[name] or "")
+
+    start, end = changes.get("start"), changes.get("end")
+    edit = CueEdit(
+        cue_id,
+        text=given("line 1"),
+        second=given("line 2"),
+        speaker=given("speaker"),
+        tags=None if "tags" not in changes else tuple(changes["tags"] or ()),
+        start_ms=ed.parse_time(start) if start not in (None, "") else None,
+        end_ms=ed.parse_time(end) if end not in (None, "") else None,
+    )
+    return apply_edit(cues, edit, duration_ms)

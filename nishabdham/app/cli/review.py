@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -59,7 +60,49 @@ def run(args: argparse.Namespace) -> int:
         env["NISHABDHAM_CONFIG"] = str(Path(args.config).resolve())
     command = streamlit_command(APP, args.port, args.address, settings.review_max_upload_mb)
     print(f"review UI on http://{args.address}:{args.port}/ (Ctrl+C stops it)", file=sys.stderr, flush=True)
+    return serve(command, env)
+
+
+#: Signals passed on to the Streamlit server (it stops on each); the server never outlives this process.
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def serve(command: list[str], env: dict[str, str], stop_timeout_s: float = 10.0) -> int:
+    """Run the server until it exits; SIGTERM, SIGINT and SIGHUP are forwarded to it, and whatever
+    happens here (an error, a second signal) it is stopped before this returns."""
+    procs: list[subprocess.Popen] = []
+    received: list[int] = []
+
+    def forward(signum, _frame) -> None:
+        received.append(signum)
+        if procs and procs[0].poll() is None:
+            procs[0].send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
     try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 130
+        procs.append(subprocess.Popen(command, env=env))
+        if received:  # a signal came while the server was starting
+            forward(received[0], None)
+        code = procs[0].wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if procs:
+            _stop(procs[0], stop_timeout_s)
+    if received:
+        log.info("review UI stopped by %s", signal.Signals(received[0]).name)
+        return 128 + received[0]
+    return code
+
+
+def _stop(proc: subprocess.Popen, timeout_s: float) -> None:
+    """Stop the server if it still runs: SIGTERM, then SIGKILL after ``timeout_s``."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        log.warning("the review server did not stop in %.0f s; killing it", timeout_s)
+        proc.kill()
+        proc.wait()

@@ -7,12 +7,14 @@ import streamlit as st
 from nishabdham.errors import NishabdhamError
 from nishabdham.evaluation.manifest import ERROR_TAGS
 from nishabdham.review_ui import editing as ed
+from nishabdham.review_ui.edits import CueEdit, delete_cue, insert_cue, line_two_follows
 from nishabdham.review_ui.glossary import KINDS, add_term, reviewed_term, user_glossary
 from nishabdham.review_ui.media import clip_wav_bytes
 from nishabdham.review_ui.recording import Recording
+from nishabdham.review_ui.session import EditSession
 from nishabdham.review_ui.table import CueReport
 from nishabdham.review_ui.views.context import PageContext, flash
-from nishabdham.review_ui.views.state import revision, run_edit
+from nishabdham.review_ui.views.state import current, edit_cue, revision, run_edit, update
 
 TAGS = list(ERROR_TAGS)
 TAG_LABELS = {
@@ -26,7 +28,7 @@ TAG_LABELS = {
 }
 
 
-def render(ctx: PageContext, recording: Recording, session: ed.EditSession, index: int, cue_report: CueReport) -> None:
+def render(ctx: PageContext, recording: Recording, session: EditSession, index: int, cue_report: CueReport) -> None:
     job, cues = recording.job, session.cues
     cue = cues[index]
     suffix = f"{job}:{cue.id}:{revision(job)}"
@@ -41,65 +43,72 @@ def render(ctx: PageContext, recording: Recording, session: ed.EditSession, inde
         st.audio(clip_wav_bytes(recording.review_wav, cue.start_ms, cue.end_ms), format="audio/wav")
         _machine_original(recording, cue)
     with edit:
-        _edit_form(ctx, recording, cue, suffix)
+        _edit_fields(recording, cue, suffix)
         for problem in cue_report.warnings.get(cue.id, []):
             st.warning(problem, icon=":material/warning:")
     with more:
         _split_and_merge(recording, session, index, suffix, ctx.settings.rules.min_gap_ms)
+        _insert_and_delete(recording, session, index, suffix, ctx.settings.rules.min_gap_ms)
         _glossary_form(ctx, recording, cue, suffix)
 
 
 def _machine_original(recording: Recording, cue: ed.ReviewCue) -> None:
+    """What the machine heard over exactly this cue's audio (after a split or merge: that piece)."""
     if cue.origin:
         st.caption(ed.origin_label(cue))
     st.caption("The machine heard")
-    original = recording.machine_text.original(cue.id)
-    st.text(recording.machine_text.for_cue(cue) or "(nothing)")
-    if original is not None and original.second:
-        st.text(original.second)
-    if original is not None:
-        st.caption(f"{ed.format_ms(original.start_ms)} → {ed.format_ms(original.end_ms)}")
+    heard = recording.machine_text.heard(cue)
+    st.text(heard.text or "(nothing)")
+    if heard.second:
+        st.text(heard.second)
+    if heard.text:
+        st.caption(f"{ed.format_ms(heard.start_ms)} → {ed.format_ms(heard.end_ms)}")
 
 
-def _edit_form(ctx: PageContext, recording: Recording, cue: ed.ReviewCue, suffix: str) -> None:
-    from nishabdham.pipeline.codeswitch import second_line
+def _edit_fields(recording: Recording, cue: ed.ReviewCue, suffix: str) -> None:
+    """Each field applies itself when it changes (Ctrl+Enter or leaving it): no Apply, and the draft is kept."""
+    job = recording.job
 
-    follows = bool(cue.second) and cue.second == second_line(cue.text)
-    with st.form(f"cue-form:{suffix}", border=False):
-        text = st.text_area("Line 1", cue.text, height=80, key=f"text:{suffix}")
-        second = st.text_area("Line 2", cue.second, height=68, key=f"second:{suffix}")
-        derive = st.checkbox("Line 2 follows line 1 (ISO 15919 transliteration)", follows, key=f"derive:{suffix}")
-        a, b, c = st.columns(3)
-        start = a.text_input("Start", ed.format_ms(cue.start_ms), key=f"start:{suffix}")
-        end = b.text_input("End", ed.format_ms(cue.end_ms), key=f"end:{suffix}")
-        speaker = c.text_input("Speaker", cue.speaker, key=f"speaker:{suffix}")
-        tags = st.multiselect(
-            "Error tags", TAGS, default=list(cue.tags), format_func=TAG_LABELS.get, key=f"tags:{suffix}"
-        )
-        if st.form_submit_button("Apply edit", type="primary"):
-            try:
-                start_ms, end_ms = ed.parse_time(start), ed.parse_time(end)
-            except NishabdhamError as exc:
-                flash("error", str(exc))
-                st.rerun()
-            if derive:
-                second = second_line(ed.clean_text(text))
-            run_edit(
-                recording.job,
-                ed.update_cue,
-                cue.id,
-                duration_ms=recording.duration_ms,
-                text=text,
-                second=second,
-                speaker=speaker,
-                tags=tags,
-                start_ms=start_ms,
-                end_ms=end_ms,
-            )
-            st.rerun()
+    def field(name: str, key: str):
+        return {"on_change": _field_changed, "args": (job, cue.id, name, key), "key": key}
+
+    st.text_area("Line 1", cue.text, height=80, **field("text", f"text:{suffix}"))
+    st.text_area("Line 2", cue.second, height=68, **field("second", f"second:{suffix}"))
+    st.checkbox(
+        "Line 2 follows line 1 (ISO 15919 transliteration)",
+        line_two_follows(cue),
+        **field("follow", f"derive:{suffix}"),
+    )
+    a, b, c = st.columns(3)
+    a.text_input("Start", ed.format_ms(cue.start_ms), **field("start", f"start:{suffix}"))
+    b.text_input("End", ed.format_ms(cue.end_ms), **field("end", f"end:{suffix}"))
+    c.text_input("Speaker", cue.speaker, **field("speaker", f"speaker:{suffix}"))
+    st.multiselect(
+        "Error tags", TAGS, default=list(cue.tags), format_func=TAG_LABELS.get, **field("tags", f"tags:{suffix}")
+    )
 
 
-def _split_and_merge(recording: Recording, session: ed.EditSession, index: int, suffix: str, gap_ms: int) -> None:
+def field_edit(cue_id: str, name: str, value) -> CueEdit:
+    """The edit one form field asks for (times parsed; ReviewError when a time is not one)."""
+    if name in ("start", "end"):
+        return CueEdit(cue_id, **{f"{name}_ms": ed.parse_time(value)})
+    if name == "follow":
+        return CueEdit(cue_id, follow=bool(value) or None)
+    if name == "tags":
+        return CueEdit(cue_id, tags=tuple(value or ()))
+    return CueEdit(cue_id, **{name: str(value or "")})
+
+
+def _field_changed(job: str, cue_id: str, name: str, key: str) -> None:
+    try:
+        edit = field_edit(cue_id, name, st.session_state[key])
+    except NishabdhamError as exc:
+        flash("error", str(exc))
+        return
+    edit_cue(job, edit)
+
+
+def _split_and_merge(recording: Recording, session: EditSession, index: int, suffix: str, gap_ms: int) -> None:
     cue = session.cues[index]
     words = cue.text.split()
     left, right = st.columns(2, vertical_alignment="bottom")
@@ -125,6 +134,35 @@ def _split_and_merge(recording: Recording, session: ed.EditSession, index: int, 
 def _split(job: str, cue_id: str, word_key: str, gap_ms: int) -> None:
     """Split at the word chosen now (read when the button is pressed, not when it was drawn)."""
     run_edit(job, ed.split_cue, cue_id, int(st.session_state[word_key]), gap_ms)
+
+
+def _insert_and_delete(recording: Recording, session: EditSession, index: int, suffix: str, gap_ms: int) -> None:
+    left, right = st.columns(2, vertical_alignment="bottom")
+    left.button(
+        "Insert a cue after",
+        on_click=_insert,
+        args=(recording.job, session.cues[index].end_ms, gap_ms),
+        key=f"insert:{suffix}",
+        help="An empty cue in the gap after this one (speech the machine gave no cue).",
+    )
+    right.button("Delete cue", on_click=_delete, args=(recording.job, session.cues[index].id), key=f"delete:{suffix}")
+
+
+def _insert(job: str, at_ms: int, gap_ms: int) -> None:
+    session = current(job)
+    try:
+        cues, new_id = insert_cue(session.cues, at_ms, session.duration_ms, gap_ms=gap_ms)
+    except NishabdhamError as exc:
+        flash("error", str(exc))
+        return
+    update(job, session.apply(lambda _cues: cues))
+    st.session_state[f"cue-no:{job}"] = ed.index_of(cues, new_id) + 1
+
+
+def _delete(job: str, cue_id: str) -> None:
+    if run_edit(job, delete_cue, cue_id):
+        count = len(current(job).cues)
+        st.session_state[f"cue-no:{job}"] = max(1, min(st.session_state.get(f"cue-no:{job}", 1), count))
 
 
 def _glossary_form(ctx: PageContext, recording: Recording, cue: ed.ReviewCue, suffix: str) -> None:

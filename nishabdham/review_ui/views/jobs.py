@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from nishabdham.errors import NishabdhamError
-from nishabdham.review_ui.jobs import job_row, review_status
+from nishabdham.review_ui.jobs import error_reason, job_row, review_status, transcript_warnings
 from nishabdham.review_ui.media import prepare_in_background
 from nishabdham.review_ui.recording import reviews_dir
 from nishabdham.review_ui.views.context import PageContext
@@ -55,8 +57,24 @@ def _job_table(ctx: PageContext, was_running: bool) -> None:
     jobs = ctx.jobs.list_jobs(limit=500)
     if was_running and all(j.finished for j in jobs):
         st.rerun()  # the last job finished: stop refreshing, offer it for review
-    rows = [job_row(job, review_status(ctx.data_dir, job.id)) for job in jobs]
+    rows = [job_row(job, review_status(ctx.data_dir, job.id), _warnings(job)) for job in jobs]
     for job in jobs:  # the first opening of a finished recording should not wait for its audio
         if job.state == "done":
             prepare_in_background(job.source, reviews_dir(ctx.data_dir) / job.id, ctx.settings.normalize)
     st.dataframe(rows, column_order=list(COLUMNS), column_config=COLUMNS, hide_index=True, width="stretch")
+    for job in jobs:
+        if job.state == "failed" and job.error:
+            st.error(f"**{job.stem}** failed: {error_reason(job.error)}", icon=":material/error:")
+
+
+def _warnings(job) -> tuple[str, ...]:
+    """The pipeline's warnings of a finished job (read once per transcript file)."""
+    if job.state != "done" or job.transcript_path is None:
+        return ()
+    path = Path(job.transcript_path)
+    return _read_warnings(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+@st.cache_data(max_entries=1000, show_spinner=False)
+def _read_warnings(path: str, mtime: float) -> tuple[str, ...]:
+    return transcript_warnings(path)

@@ -9,16 +9,19 @@ from pathlib import Path
 import pandas  # noqa: F401  st.data_editor imports it; importing here keeps 0.7 s out of the first review page
 import streamlit as st
 
-from nishabdham.errors import NishabdhamError, VersionConflictError
+from nishabdham.errors import NishabdhamError
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui import table as tbl
 from nishabdham.review_ui import waveform
-from nishabdham.review_ui.approval import approve, job_output_options, latest_approval
+from nishabdham.review_ui.approval import job_output_options
+from nishabdham.review_ui.drafts import DRAFTS, draft_path, read_draft
 from nishabdham.review_ui.media import ensure_review_audio, load_peaks, review_audio_ready
 from nishabdham.review_ui.recording import Recording, open_recording
+from nishabdham.review_ui.session import EditSession
 from nishabdham.review_ui.versions import resolve, three_way_merge
-from nishabdham.review_ui.views import cue_panel
+from nishabdham.review_ui.views import cue_panel, find, wave
 from nishabdham.review_ui.views.context import PageContext, flash
+from nishabdham.review_ui.views.saving import approval_downloads, approve_now, doubts_panel, refreshing, save
 from nishabdham.review_ui.views.state import current, revision, run_edit, session_key, update
 
 log = logging.getLogger(__name__)
@@ -51,13 +54,27 @@ def load_recording(ctx: PageContext, job_id: str) -> Recording | None:
     return recording
 
 
-def edit_session(ctx: PageContext, recording: Recording) -> ed.EditSession:
+def edit_session(ctx: PageContext, recording: Recording) -> EditSession:
+    """The reviewer's working copy: the latest version, with their draft on top when they left one."""
     key = session_key(recording.job)
     if key not in st.session_state:
         version = ctx.versions.open(recording.job, recording.machine)
-        st.session_state[key] = ed.EditSession.start(
-            recording.job, version.number, version.cues, recording.duration_ms, ctx.settings.review_undo_depth
+        path = draft_path(recording.folder, ctx.reviewer)
+        st.session_state[f"draft:{recording.job}"] = (path, ctx.reviewer)
+        DRAFTS.wait(path)
+        draft = read_draft(path)
+        if draft is not None and draft.base_version != version.number:
+            version = ctx.versions.load(recording.job, draft.base_version)  # saving it offers the merge
+        st.session_state[key] = EditSession.start(
+            recording.job,
+            version.number,
+            version.cues,
+            recording.duration_ms,
+            ctx.settings.review_undo_depth,
+            draft=None if draft is None else draft.cues,
         )
+        if draft is not None and draft.cues != version.cues:
+            st.session_state[f"restored:{recording.job}"] = draft.saved_at
     return st.session_state[key]
 
 
@@ -81,22 +98,32 @@ def render(ctx: PageContext) -> None:
         return
     started = time.perf_counter()
     _header(ctx, recording, session)
+    restored = st.session_state.pop(f"restored:{recording.job}", None)
+    if restored:
+        st.info(
+            f"Your unsaved edits from {restored} are back (a draft is kept as you edit).", icon=":material/restore:"
+        )
+    for warning in recording.transcript.warnings:
+        st.warning(warning, icon=":material/report:")
     with st.container():  # always there, so what follows keeps its place in the page
         _conflict_panel(ctx, recording, session)
     with st.container():
-        _approval_downloads(recording, session)
+        doubts_panel(ctx, recording)
+    with st.container():
+        approval_downloads(recording, session)
     _speaker_names(recording, session)
     cues = session.cues
     cue_report = _report(ctx, recording, session)
     selected = _selected_index(recording, cues)
-    _waveform(recording, cues, cue_report, selected)
+    _waveform(ctx, recording, cues, cue_report, selected)
     if cues:
         cue_panel.render(ctx, recording, session, selected, cue_report)
-    _cue_table(ctx, recording, session, cue_report)
+    _cue_table(ctx, recording, session, cue_report, selected)
+    find.render(recording)
     log.debug("review page for %s drawn in %.3f s", recording.job, time.perf_counter() - started)
 
 
-def _header(ctx: PageContext, recording: Recording, session: ed.EditSession) -> None:
+def _header(ctx: PageContext, recording: Recording, session: EditSession) -> None:
     st.title(recording.name)
     st.session_state.pop(f"full-rerun:{recording.job}", None)  # this run redraws everything anyway
     _toolbar(ctx, recording)
@@ -114,34 +141,41 @@ def _toolbar(ctx: PageContext, recording: Recording) -> None:
         f"Job {job} · {len(session.cues)} cues · {ed.format_ms(recording.duration_ms)} · "
         f"editing version {session.base_version} · {state} · signed in as {ctx.reviewer}"
     )
-    cols = st.columns([1, 1, 1, 2, 1, 2], vertical_alignment="bottom")
+    cols = st.columns([1, 1, 1, 1, 2, 1, 2], vertical_alignment="bottom")
     cols[0].button(
-        "Save", type="primary", on_click=_save, args=(ctx, recording), disabled=not session.dirty, key="save"
+        "Save version",
+        type="primary",
+        on_click=save,
+        args=(ctx, recording),
+        disabled=not session.dirty,
+        key="save",
+        help="Your edits are kept as a draft as you make them; a version is what others and approval see.",
     )
-    cols[1].button("Undo", on_click=_refreshing, args=(job, _undo, job), disabled=not session.can_undo, key="undo")
-    approvable = not session.dirty and session.base_version > 0
-    cols[2].button(
+    cols[1].button("Undo", on_click=refreshing, args=(job, _undo, job), disabled=not session.can_undo, key="undo")
+    cols[2].button("Redo", on_click=refreshing, args=(job, _redo, job), disabled=not session.can_redo, key="redo")
+    approvable = session.dirty or session.base_version > 0
+    cols[3].button(
         "Approve",
-        on_click=_refreshing,
-        args=(job, _approve, ctx, recording),
+        on_click=refreshing,
+        args=(job, approve_now, ctx, recording, None),
         disabled=not approvable,
         key="approve",
-        help="Exports the final subtitles and adds the reviewed cues to the evaluation set.",
+        help="Saves your edits, exports the final subtitles and adds the reviewed cues to the evaluation set.",
     )
-    shift = cols[3].number_input("Shift all cues (ms)", value=0, step=100, key=f"shift:{job}")
-    cols[4].button(
+    shift = cols[4].number_input("Shift all cues (ms)", value=0, step=100, key=f"shift:{job}")
+    cols[5].button(
         "Shift",
-        on_click=_refreshing,
+        on_click=refreshing,
         args=(job, _shift, job, f"shift:{job}", recording.duration_ms),
         disabled=shift == 0,
         key="shift-all",
     )
-    cols[5].toggle("Worst-flagged first", key=f"worst:{job}", on_change=_refreshing, args=(job, lambda: None))
+    cols[6].toggle("Worst-flagged first", key=f"worst:{job}", on_change=refreshing, args=(job, lambda: None))
     for kind, message in st.session_state.pop(f"toolbar-msg:{job}", []):
         getattr(st, kind)(message)
 
 
-def _speaker_names(recording: Recording, session: ed.EditSession) -> None:
+def _speaker_names(recording: Recording, session: EditSession) -> None:
     """Name each speaker once for the recording (SPEAKER_00 -> Host); one cue's speaker is changed in its panel."""
     labels = ed.speakers_of(session.cues)
     if not labels:
@@ -153,33 +187,6 @@ def _speaker_names(recording: Recording, session: ed.EditSession) -> None:
                 if " ".join(new.split()) != old:
                     run_edit(recording.job, ed.rename_speaker, old, new)
             st.rerun()
-
-
-def _refreshing(job: str, action, *args) -> None:
-    """Run a toolbar action that changes more than the toolbar, then redraw the whole page."""
-    action(*args)
-    st.session_state[f"full-rerun:{job}"] = True
-
-
-def _save(ctx: PageContext, recording: Recording) -> None:
-    job = recording.job
-    session = current(job)
-    merged_from = st.session_state.pop(f"merged-from:{job}", ())
-    try:
-        version = ctx.versions.save(job, session.cues, session.base_version, ctx.reviewer, merged_from=merged_from)
-    except VersionConflictError as exc:
-        st.session_state[f"conflict:{job}"] = exc.latest
-        st.session_state[f"full-rerun:{job}"] = True
-        flash("warning", str(exc))
-        return
-    except NishabdhamError as exc:
-        st.session_state[f"toolbar-msg:{job}"] = [("error", str(exc))]
-        return
-    approval = latest_approval(recording.folder)
-    if approval is not None and approval.version == session.base_version:
-        st.session_state[f"full-rerun:{job}"] = True  # the approved version's downloads go away
-    update(job, session.saved_as(version.number, version.cues))
-    st.session_state[f"toolbar-msg:{job}"] = [("success", f"Saved version {version.number}.")]
 
 
 def _shift(job: str, amount_key: str, duration_ms: int) -> None:
@@ -194,25 +201,17 @@ def _undo(job: str) -> None:
         flash("error", str(exc))
 
 
-def _approve(ctx: PageContext, recording: Recording) -> None:
-    session = current(recording.job)
+def _redo(job: str) -> None:
     try:
-        version = ctx.versions.load(recording.job, session.base_version)
-        done = approve(recording, ctx.versions, version, ctx.reviewer, ctx.settings.rules, ctx.data_dir)
+        update(job, current(job).redo())
     except NishabdhamError as exc:
         flash("error", str(exc))
-        return
-    flash(
-        "success",
-        f"Approved version {done.version}: {done.rows} cues added to the evaluation set (set version "
-        f"{done.set_version}); the machine's CER was {done.cer:.1%}, WER {done.wer:.1%}.",
-    )
 
 
 # --------------------------------------------------------------------------- concurrent saves
 
 
-def _conflict_panel(ctx: PageContext, recording: Recording, session: ed.EditSession) -> None:
+def _conflict_panel(ctx: PageContext, recording: Recording, session: EditSession) -> None:
     job = recording.job
     latest = st.session_state.get(f"conflict:{job}")
     if latest is None:
@@ -245,7 +244,7 @@ def _conflict_panel(ctx: PageContext, recording: Recording, session: ed.EditSess
                 choices.append((conflict.cue_id, conflict.field))
         if st.button("Use the merge", type="primary", key="use-merge"):
             cues = resolve(merge, choices)
-            merged = ed.EditSession.start(
+            merged = EditSession.start(
                 job,
                 merge.theirs_version,
                 ctx.versions.load(job, merge.theirs_version).cues,
@@ -268,7 +267,7 @@ def _saved_reports() -> dict:
     return {}
 
 
-def _report(ctx: PageContext, recording: Recording, session: ed.EditSession) -> tbl.CueReport:
+def _report(ctx: PageContext, recording: Recording, session: EditSession) -> tbl.CueReport:
     """Warnings and flags of the current cues (computed once per change, not once per click)."""
     key = f"report:{recording.job}"
     cached = st.session_state.get(key)
@@ -276,12 +275,14 @@ def _report(ctx: PageContext, recording: Recording, session: ed.EditSession) -> 
         return cached[1]
     shared = _saved_reports()
     saved = shared.get((recording.job, session.base_version))
+    removed = recording.transcript.removed
+    rules = job_output_options(recording, ctx.settings.rules)[0]  # the job's own rules
     if saved is not None and not session.dirty and saved[0] == session.cues:
         cue_report = saved[1]
+    elif cached is not None:  # after an edit: only the cues it touched
+        cue_report = tbl.updated_report(cached[0], cached[1], session.cues, rules, removed)
     else:
-        cue_report = tbl.report(
-            session.cues, job_output_options(recording, ctx.settings.rules)[0], recording.transcript.removed
-        )
+        cue_report = tbl.report(session.cues, rules, removed)
         if not session.dirty:
             shared[(recording.job, session.base_version)] = (session.cues, cue_report)
     st.session_state[key] = (session.cues, cue_report)
@@ -295,7 +296,12 @@ def _selected_index(recording: Recording, cues: tuple) -> int:
     return int(st.session_state.get(key, 1)) - 1
 
 
-def _waveform(recording: Recording, cues: tuple, cue_report: tbl.CueReport, selected: int) -> None:
+def _waveform(ctx: PageContext, recording: Recording, cues: tuple, cue_report: tbl.CueReport, selected: int) -> None:
+    if wave.available():
+        wave.render(ctx, recording, cues, cue_report, selected)
+        st.toggle("Keyboard shortcuts", key="shortcut-help")
+        return
+    st.caption("The waveform editor is not built here (`make setup` builds it): a picture of the waveform instead.")
     peaks = _peaks(str(recording.folder))
     flagged = set(cue_report.flags)
     chosen = cues[selected].id if cues else None
@@ -312,22 +318,25 @@ def _peaks(folder: str):
     return load_peaks(folder)
 
 
-def _cue_table(ctx: PageContext, recording: Recording, session: ed.EditSession, cue_report: tbl.CueReport) -> None:
+def _cue_table(
+    ctx: PageContext, recording: Recording, session: EditSession, cue_report: tbl.CueReport, selected: int
+) -> None:
     job = recording.job
     worst = bool(st.session_state.get(f"worst:{job}"))
     order = tbl.display_order(session.cues, cue_report, worst)
-    rows = tbl.table_rows(session.cues, order, cue_report, recording.machine_text)
-    key = f"table:{job}:{revision(job)}:{int(worst)}"
+    rows = tbl.table_rows(session.cues, order, cue_report, recording.machine_text, selected)
+    key = f"table:{job}:{revision(job)}:{int(worst)}:{st.session_state.get(f'table-gen:{job}', 0)}"
     st.data_editor(
         rows,
         key=key,
-        height=min(460, 36 * (len(rows) + 1) + 3),
+        height=min(720, 36 * (len(rows) + 1) + 3),
         hide_index=True,
         column_order=tbl.COLUMNS,
         disabled=[c for c in tbl.COLUMNS if c not in tbl.EDITABLE],
         on_change=_table_edited,
         args=(key, job, order, recording.duration_ms),
         column_config={
+            "open": st.column_config.CheckboxColumn("▶", width=30, help="Tick to open this cue above"),
             "#": st.column_config.NumberColumn(width=45),
             "start": st.column_config.TextColumn(width=95),
             "end": st.column_config.TextColumn(width=95),
@@ -342,38 +351,15 @@ def _cue_table(ctx: PageContext, recording: Recording, session: ed.EditSession, 
 
 
 def _table_edited(key: str, job: str, order: list[int], duration_ms: int) -> None:
+    """A table change: it selects its row's cue, and its edits go through the one edit function."""
     edits = st.session_state[key].get("edited_rows", {})
     session = current(job)
+    touched = tbl.touched_cue(order, edits)
     cues, errors = tbl.apply_table_edits(session.cues, order, edits, duration_ms)
     for message in errors:
         flash("error", message)
     update(job, session.apply(lambda _cues: cues))
-
-
-def _approval_downloads(recording: Recording, session: ed.EditSession) -> None:
-    approval = latest_approval(recording.folder)
-    if approval is None or approval.version != session.base_version or session.dirty:
-        return
-    with st.container(border=True):
-        st.markdown(
-            f"**Approved version {approval.version}** by {approval.approver} · machine CER {approval.cer:.1%}, "
-            f"WER {approval.wer:.1%} · {approval.rows} rows in the evaluation set (set version {approval.set_version})"
-        )
-        folder = Path(approval.folder)
-        names = [n for n in approval.files if not n.endswith(".json")] + [
-            n for n in approval.files if n.endswith(".json")
-        ]
-        cols = st.columns(4)
-        for n, name in enumerate(names):
-            cols[n % 4].download_button(
-                name,
-                (folder / name).read_bytes(),
-                file_name=name,
-                mime=_MIME.get(Path(name).suffix, "text/plain"),
-                key=f"dl:{name}",
-                icon=":material/download:",
-                width="stretch",
-            )
-
-
-_MIME = {".srt": "application/x-subrip", ".vtt": "text/vtt", ".json": "application/json"}
+    if touched is not None:
+        cue_id = session.cues[touched].id
+        st.session_state[f"cue-no:{job}"] = ed.index_of(current(job).cues, cue_id) + 1
+    st.session_state[f"table-gen:{job}"] = st.session_state.get(f"table-gen:{job}", 0) + 1

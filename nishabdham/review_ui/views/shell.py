@@ -46,6 +46,7 @@ def run() -> None:
         if st.button("Sign out"):
             signin.sign_out(settings)
             st.rerun()
+    signin.set_cookie_if_pending(settings)
     show_flashes()
     page.run()
 
