@@ -116,7 +116,9 @@ def test_poem_file_round_trips(tmp_path):
     text = poem_file("Sumati Śatakam, 1", "Baddena", "kandam", "", "\n".join(SUMATI) + "\n\n")
     assert text.startswith("---\ntitle: Sumati Śatakam, 1\npoet: Baddena\nmetre: kandam\n---\n")
     write(tmp_path / "lib", "s.txt", text)
-    (poem,), problems = read_library(tmp_path / "lib")[0].poems, []
+    library, problems = read_library(tmp_path / "lib")
+    (poem,) = library.poems
+    assert problems == []
     assert (poem.title, poem.metre, [x.text for x in poem.text.lines]) == ("Sumati Śatakam, 1", "kandam", SUMATI)
 
 

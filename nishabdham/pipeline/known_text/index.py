@@ -94,9 +94,7 @@ class LibraryIndex:
         if not asked or not self.entries:
             return out
         k = min(k, len(self.entries))
-        found, scores = self._retriever.retrieve(
-            [queries[i] for i in asked], k=k, show_progress=False, n_threads=1
-        )
+        found, scores = self._retriever.retrieve([queries[i] for i in asked], k=k, show_progress=False, n_threads=1)
         for row, i in enumerate(asked):
             out[i] = [
                 Hit(*self.entries[int(doc)], float(score)) for doc, score in zip(found[row], scores[row]) if score > 0
