@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         description="Jobs, uploads, versions and evaluation sets live here.",
     )
     log_level: str = Field("INFO", description="Logging level of the command-line tools and workers.")
+    library: str = Field(
+        "",
+        description="The poem library (a folder of published texts) that recordings are matched against by default "
+        "(`--library`); empty means none. Its search index is kept in data_dir/library-index.",
+    )
 
     # --- review in the browser (`nishabdham review`) -------------------------------------
     review_password: SecretStr = Field(
@@ -248,6 +253,10 @@ class Settings(BaseSettings):
             second_line=self.second_line,
             diarize=self.diarize,
         )
+
+    def library_index_dir(self) -> Path:
+        """Where the search indexes of poem libraries are kept (one per library version)."""
+        return Path(self.data_dir) / "library-index"
 
     def user_glossary_path(self) -> Path:
         """The organisation's own glossary (reviewers' additions go here)."""

@@ -106,6 +106,7 @@ def build_index(library: Library) -> LibraryIndex:
     """Index every line of ``library`` (in memory)."""
     import bm25s
 
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG on the root handler
     started = time.perf_counter()
     entries = [(p, line.index) for p, poem in enumerate(library.poems) for line in poem.text.lines]
     keys = line_keys([library.poems[p].text.lines[i].text for p, i in entries])
@@ -164,3 +165,9 @@ def _save(index: LibraryIndex, place: Path) -> None:
             shutil.rmtree(work, ignore_errors=True)
     except OSError as exc:
         log.warning("library index not kept at %s: %s", place, exc)
+
+
+def search_text(index: LibraryIndex, query: str, k: int = 10) -> list[Hit]:
+    """The library lines nearest to ``query`` (Telugu, or romanized as heard), best first."""
+    (hits,) = index.search([line_key(query)], k)
+    return hits

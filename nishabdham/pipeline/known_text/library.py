@@ -125,7 +125,7 @@ def read_library(folder: str | Path) -> tuple[Library, list[LibraryProblem]]:
         else:
             poems.append(poem)
     for problem in problems:
-        log.warning("poem library: %s", problem)
+        log.info("poem library: %s", problem)
     return Library(str(root), tuple(poems), digest.hexdigest()), problems
 
 
@@ -224,3 +224,38 @@ def poem_file(title: str, poet: str, metre: str, source: str, text: str) -> str:
     head = [FENCE, *(f"{key}: {' '.join(value.split())}" for key, value in fields), FENCE] if fields else []
     body = unicodedata.normalize("NFC", text).strip("\n")
     return "\n".join([*head, body]) + "\n"
+
+
+def add_poem(folder: str | Path, name: str, raw: bytes, replace_existing: bool = False, **fields: str) -> Path:
+    """Check a poem and write it into the library as ``name`` (``.txt`` added); the path written.
+
+    ``fields`` (title, poet, metre, source) become the front matter of a text that has none.
+    A text that cannot be used is an :class:`InputError` naming the line; an existing poem of
+    that name is kept unless ``replace_existing``.
+    """
+    from nishabdham.files import atomic_write_text
+
+    root = Path(folder)
+    name = name.removesuffix(SUFFIX).strip().strip("/")
+    target = root / f"{name}{SUFFIX}"
+    if not name or ".." in Path(name).parts or Path(name).is_absolute() or _hidden(target, root):
+        raise InputError(f"{name!r} is not a poem name (a file name, sub-folders allowed, no '..')", path=root)
+    if target.exists() and not replace_existing:
+        raise InputError("a poem of this name is in the library already (replace it, or choose another name)",
+                         path=target)  # fmt: skip
+    poem, problem = parse_poem(raw, name, name)
+    if problem is not None:
+        raise InputError(f"line {problem.line}: {problem.reason}" if problem.line else problem.reason, path=name)
+    text = raw.decode("utf-8-sig")
+    given = {key: value for key, value in fields.items() if value}
+    if given and not text.lstrip("\ufeff").startswith(FENCE):
+        unknown = set(given) - set(FIELDS)
+        if unknown:
+            raise InputError(f"unknown field(s) {', '.join(sorted(unknown))}")
+        text = poem_file(given.get("title", ""), given.get("poet", ""), given.get("metre", ""), given.get("source", ""),
+                         text)  # fmt: skip
+        poem, problem = parse_poem(text.encode("utf-8"), name, name)
+        if problem is not None:
+            raise InputError(str(problem))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write_text(target, unicodedata.normalize("NFC", text))
