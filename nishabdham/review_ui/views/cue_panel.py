@@ -11,6 +11,7 @@ from nishabdham.review_ui.glossary import KINDS, add_term, reviewed_term, user_g
 from nishabdham.review_ui.media import clip_wav_bytes
 from nishabdham.review_ui.recording import Recording
 from nishabdham.review_ui.table import CueReport
+from nishabdham.review_ui.views import library as library_view
 from nishabdham.review_ui.views.context import PageContext, flash
 from nishabdham.review_ui.views.state import revision, run_edit
 
@@ -40,6 +41,7 @@ def render(ctx: PageContext, recording: Recording, session: ed.EditSession, inde
         )
         st.audio(clip_wav_bytes(recording.review_wav, cue.start_ms, cue.end_ms), format="audio/wav")
         _machine_original(recording, cue)
+        library_view.cue_match(ctx, recording, cue, suffix)  # a poem library match, and rejecting it (issue 22)
     with edit:
         _edit_form(ctx, recording, cue, suffix)
         for problem in cue_report.warnings.get(cue.id, []):
