@@ -3,7 +3,8 @@
 For one speaker fold of the dev set: the JFK clip as a host's English talk, library poems read
 whole, in part (lines of the poem not read), with a line read twice and two poems back to back,
 and Telugu lines that no library poem holds. The library is the corpus
-(``../shared/data/text/te_cv_sentences.txt``, the dev lines taken out) split into 4-line poems
+(the bundled ``te_cv_sentences.txt.gz``, the same as ``../shared/data/text/te_cv_sentences.txt``; the dev
+lines taken out) split into 4-line poems
 as distractors, topped up to :data:`LIBRARY_LINES` with lines made of two corpus lines' halves,
 plus the poems read (their unread lines are corpus lines kept out of the distractors).
 
@@ -18,6 +19,7 @@ Plans by fold (clip indices in the manifest's order for the speaker):
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +75,9 @@ def all_dev_texts(dev: Path) -> set[str]:
 def build_festival(dev: Path, corpus: Path, jfk: tuple[Path, str], speaker: str, out: Path) -> Festival:
     """Write ``out/reading.wav`` and the library ``out/library`` for ``speaker``'s fold."""
     plan, clips = _PLANS[speaker], dev_clips(dev, speaker)
-    lines = [x.strip() for x in corpus.read_text(encoding="utf-8").splitlines() if x.strip()]
+    raw = corpus.read_bytes()
+    text = (gzip.decompress(raw) if corpus.suffix == ".gz" else raw).decode("utf-8")
+    lines = [x.strip() for x in text.splitlines() if x.strip()]
     lines = list(dict.fromkeys(x for x in lines if x not in all_dev_texts(dev)))
     fillers = iter(lines[-8:])  # the unread lines of the poems read in part: out of the distractors
     poems = {

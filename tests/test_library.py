@@ -130,12 +130,19 @@ def test_bulk_keys_are_the_aligners_keys():
     assert line_keys(lines) == [line_key(line) for line in lines]
 
 
+CORPUS = Path(__file__).resolve().parents[1] / "nishabdham" / "pipeline" / "data" / "te_cv_sentences.txt.gz"
+
+
+def corpus_lines() -> list[str]:
+    """The bundled Telugu sentence corpus (19,511 Common Voice sentences; no dev reference among them)."""
+    import gzip
+
+    return [x.strip() for x in gzip.decompress(CORPUS.read_bytes()).decode("utf-8").splitlines() if x.strip()]
+
+
 def distractors(folder: Path, count: int) -> None:
-    corpus = Path(__file__).resolve().parents[2] / "shared" / "data" / "text" / "te_cv_sentences.txt"
-    lines = corpus.read_text(encoding="utf-8").splitlines()[: 4 * count] if corpus.is_file() else []
-    if len(lines) < 4 * count:  # no shared corpus: scrambled library lines still share their letters
-        words = " ".join(VEMANA + SUMATI).split()
-        lines = [" ".join(words[(i * 7 + j * 3) % len(words)] for j in range(4)) for i in range(4 * count)]
+    """``count`` 4-line poems of corpus sentences."""
+    lines = corpus_lines()
     for i in range(count):
         write(folder, f"d/{i:04d}.txt", "\n".join(lines[4 * i : 4 * i + 4]) + "\n")
 
