@@ -35,13 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nishabdham.evaluation.metrics import cer, telugu_script_share  # noqa: E402
+from nishabdham.pipeline.cues.segment import clean_words  # noqa: E402
 from nishabdham.pipeline.known_text import identify as identify_module  # noqa: E402
 from nishabdham.pipeline.known_text.identify import identify  # noqa: E402
 from nishabdham.pipeline.known_text.index import load_index  # noqa: E402
 from nishabdham.pipeline.known_text.library import read_library  # noqa: E402
 from nishabdham.pipeline.known_text.library_cues import SearchableLibrary, parse_library_origin  # noqa: E402
 from nishabdham.pipeline.runner import Pipeline  # noqa: E402
-from nishabdham.pipeline.segment import clean_words  # noqa: E402
 from tests.library_readings import HOST, UNLISTED, Festival, build_festival  # noqa: E402
 
 SLACK_MS = 300

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.pipeline.known_text.identify import identify
 from nishabdham.pipeline.known_text.index import build_index
 from nishabdham.pipeline.known_text.library import read_library
@@ -18,7 +19,6 @@ from nishabdham.pipeline.known_text.library_cues import (
     parse_library_origin,
     with_heard,
 )
-from nishabdham.pipeline.segment import CueRules
 from nishabdham.types import Segment, Word
 from tests.test_library import SUMATI, VEMANA, distractors, write
 

@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from nishabdham.pipeline.align import Alignment, LineMatch, align_text, heard_key
+from nishabdham.pipeline.known_text.align import Alignment, LineMatch, align_text, heard_key
 from nishabdham.pipeline.known_text.index import Hit, LibraryIndex, line_keys
 from nishabdham.pipeline.known_text.library import Library
 from nishabdham.types import Word

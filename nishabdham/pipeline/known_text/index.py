@@ -27,7 +27,7 @@ from pathlib import Path
 
 import regex
 
-from nishabdham.pipeline.align import text_key
+from nishabdham.pipeline.known_text.align import text_key
 from nishabdham.pipeline.known_text.library import Library
 from nishabdham.pipeline.telugu import skeleton, to_iso_many
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from nishabdham.errors import InputError
-from nishabdham.pipeline.verse import JATIS, METRES, PoemText, VerseLine, identify_metre
+from nishabdham.pipeline.known_text.verse import JATIS, METRES, PoemText, VerseLine, identify_metre
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from nishabdham.pipeline.align import snap_to_speech
+from nishabdham.pipeline.cues.rules import CueRules, SecondLine
+from nishabdham.pipeline.cues.segment import VersePiece, clean_words, verse_cues
+from nishabdham.pipeline.known_text.align import snap_to_speech
 from nishabdham.pipeline.known_text.identify import Found, Identification, identify
 from nishabdham.pipeline.known_text.index import LibraryIndex
 from nishabdham.pipeline.known_text.library import Library
-from nishabdham.pipeline.segment import CueRules, SecondLine, VersePiece, clean_words, verse_cues
+from nishabdham.pipeline.known_text.verse import line_metre, pada_breaks
 from nishabdham.pipeline.vad import SpeechRegion
-from nishabdham.pipeline.verse import line_metre, pada_breaks
 from nishabdham.types import Cue, Segment, Word
 
 LIBRARY = "library"
