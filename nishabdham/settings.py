@@ -38,6 +38,7 @@ from nishabdham.pipeline.cues.segment import SegmentOptions
 from nishabdham.pipeline.cues.subtitles import FORMATS, WriterOptions
 from nishabdham.pipeline.decode.model import ModelOptions
 from nishabdham.pipeline.decode.transcribe import TranscribeOptions
+from nishabdham.pipeline.known_text.library_cues import LibraryOptions
 from nishabdham.pipeline.runner import PipelineOptions
 from nishabdham.pipeline.speakers.diarize import DiarizeOptions
 from nishabdham.pipeline.vad import VadOptions
@@ -253,6 +254,7 @@ class Settings(BaseSettings):
             writer=WriterOptions(formats=self.formats, speaker_names=dict(self.speaker_names)),
             second_line=self.second_line,
             diarize=self.diarize,
+            library=LibraryOptions(self.library, str(self.library_index_dir())),
         )
 
     def library_index_dir(self) -> Path:

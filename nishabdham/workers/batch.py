@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nishabdham.errors import InputError, OutputError
+from nishabdham.pipeline.known_text.library import library_options
 from nishabdham.pipeline.known_text.verse import text_options
 from nishabdham.workers.store import DONE, FAILED, Job, JobStore, output_options
 
@@ -115,7 +116,7 @@ def submit(
         items = tuple(BatchItem(Path(j.source), Path(j.out_dir), j.stem, j.id) for j in jobs)
         return Batch(items, tuple(ids), before={j.id: "queued" for j in jobs})
     media, ignored = discover(folder, exclude=out)
-    options = output_options(settings)
+    options = {**output_options(settings), **library_options(settings.library)}  # the poem library (issue 22)
     items, unreadable, before = [], [], {}
     for item in plan(folder, out, media):
         try:

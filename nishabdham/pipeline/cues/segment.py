@@ -201,7 +201,7 @@ class VersePiece:
 
     words: tuple[Word, ...]
     origin: str
-    """``text`` (a line of the given text) or ``heard``."""
+    """``text`` (a line of the given text), ``library:<poem>:<line>`` (a line of a library poem) or ``heard``."""
     confidence: float | None = None
     breaks: tuple[int, ...] = ()
     """Where a pāda too long for one cue is split, strongest first: the index of the first word
@@ -225,7 +225,7 @@ def verse_cues(
         words = clean_words(piece.words, duration_ms)
         if not words:
             continue
-        if piece.origin == "text":
+        if piece.origin != "heard":  # a pāda of the given text or of a library poem
             parts = _pada_cues(words, piece.breaks, rules, second_line)
         else:
             parts = _group_cues(words, rules, second_line)

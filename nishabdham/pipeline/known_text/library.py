@@ -259,3 +259,8 @@ def add_poem(folder: str | Path, name: str, raw: bytes, replace_existing: bool =
             raise InputError(str(problem))
     target.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write_text(target, unicodedata.normalize("NFC", text))
+
+
+def library_options(folder: str | Path) -> dict[str, str]:
+    """``{"library_sha256": ...}`` for a job matched against the library ``folder``: a changed library makes a new job."""
+    return {"library_sha256": read_library(folder)[0].digest} if folder else {}

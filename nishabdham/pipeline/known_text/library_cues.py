@@ -9,18 +9,22 @@ lines), and the near misses a reviewer may want to check.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from nishabdham.pipeline.cues.rules import CueRules, SecondLine
 from nishabdham.pipeline.cues.segment import VersePiece, clean_words, verse_cues
 from nishabdham.pipeline.known_text.align import snap_to_speech
-from nishabdham.pipeline.known_text.identify import Found, Identification, identify
-from nishabdham.pipeline.known_text.index import LibraryIndex
-from nishabdham.pipeline.known_text.library import Library
+from nishabdham.pipeline.known_text.identify import MIN_EVIDENCE, Found, Identification, identify
+from nishabdham.pipeline.known_text.index import LibraryIndex, load_index
+from nishabdham.pipeline.known_text.library import SUFFIX, Library, read_library
 from nishabdham.pipeline.known_text.verse import line_metre, pada_breaks
 from nishabdham.pipeline.vad import SpeechRegion
 from nishabdham.types import Cue, Segment, Word
+
+log = logging.getLogger(__name__)
 
 LIBRARY = "library"
 
@@ -40,11 +44,48 @@ def parse_library_origin(origin: str) -> tuple[str, int] | None:
 
 
 @dataclass(frozen=True, slots=True)
+class LibraryOptions:
+    """The poem library the recordings are matched against (``--library``, the ``library`` setting)."""
+
+    folder: str = ""
+    """The library folder; empty: no library (every cue heard, unless a text is given)."""
+    cache_dir: str = ""
+    """Where its search index is kept (this machine's; empty: the user cache folder)."""
+
+
+@dataclass(frozen=True, slots=True)
 class SearchableLibrary:
     """A library with its index, as the pipeline holds it between recordings."""
 
     library: Library
     index: LibraryIndex
+    stamp: tuple = ()
+    """The folder's files, sizes and times when it was read (:func:`open_library` reads it again when they change)."""
+
+
+def open_library(options: LibraryOptions, current: SearchableLibrary | None = None) -> SearchableLibrary | None:
+    """The library of ``options`` with its index; ``current`` again when no file of it changed since.
+
+    A missing folder is an :class:`~nishabdham.errors.InputError`; files that cannot be used are
+    left out (logged with file and line; ``nishabdham library check`` lists them).
+    """
+    if not options.folder:
+        return None
+    stamp = folder_stamp(options.folder)
+    if current is not None and current.stamp == stamp and current.library.root == options.folder:
+        return current
+    library, problems = read_library(options.folder)
+    for problem in problems:
+        log.warning("poem library: %s (left out)", problem)
+    return SearchableLibrary(library, load_index(library, options.cache_dir or None), stamp)
+
+
+def folder_stamp(folder: str | Path) -> tuple:
+    """(name, size, mtime) of every text file under ``folder``: cheap, and changes with any edit."""
+    root = Path(folder)
+    if not root.is_dir():
+        return ()
+    return tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob(f"*{SUFFIX}")))
 
 
 def library_cues(
@@ -73,7 +114,7 @@ def library_cues(
             pieces.append(VersePiece(match.words, origin, match.confidence, breaks))
             covered[match.first : match.last] = [True] * (match.last - match.first)
     pieces += [VersePiece(tuple(run), "heard") for run in _runs(heard, covered)]
-    return verse_cues(pieces, rules, duration_ms, second_line), library_report(library, found, heard)
+    return verse_cues(pieces, rules, duration_ms, second_line), {"library": library_report(library, found, heard)}
 
 
 def _runs(heard: list[Word], covered: list[bool]) -> list[list[Word]]:
@@ -98,7 +139,9 @@ def library_report(library: Library, found: Identification, heard: Sequence[Word
         "lines_in_library": library.line_count,
         "seconds": round(found.seconds, 3),
         "found": [_poem_entry(library, item, heard) for item in found.found],
-        "rejected": [_poem_entry(library, item, heard) for item in found.rejected if item.candidate.evidence > 0],
+        "rejected": [  # near misses: at least half the evidence a poem needs, held back by it or by a rival
+            _poem_entry(library, item, heard) for item in found.rejected if item.candidate.evidence >= MIN_EVIDENCE / 2
+        ],
     }
 
 
