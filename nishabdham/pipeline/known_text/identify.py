@@ -52,7 +52,7 @@ MIN_EVIDENCE = 12.0
 """A poem is accepted only with at least this many agreeing key characters more than disagreeing ones."""
 MAX_RIVAL_SHARE = 0.6
 """A poem is accepted only when no other poem over the same heard words has more than this share of its evidence."""
-MAX_CANDIDATES = 12
+MAX_CANDIDATES = 6
 """Candidates verified per stretch of the recording, best retrieved first."""
 
 
@@ -208,7 +208,8 @@ def _verify(candidate: Candidate, library: Library, heard: Sequence[Word], hkeys
     while last < len(heard) and room < widen:
         room += len(hkeys[last])
         last += 1
-    alignment: Alignment = align_text(library.poems[candidate.poem].text, heard[first:last])
+    poem = library.poems[candidate.poem].text
+    alignment: Alignment = align_text(poem, heard[first:last], hkeys[first:last], keys)
     good = tuple(_shifted(m, first) for m in alignment.matches if m.confidence >= MIN_LINE_CONFIDENCE)
     evidence = sum(_agreement(m, keys[m.line], hkeys) for m in good)
     span = (good[0].first, good[-1].last) if good else (candidate.first, candidate.last)
