@@ -92,8 +92,8 @@ def test_cues_carry_the_library_text_and_keep_the_rest_as_heard(searchable):
     assert all(c.confidence is not None and 0.6 <= c.confidence <= 1 for c in cues if c.origin != "heard")
     refs = [parse_library_origin(c.origin) for c in cues if c.origin != "heard"]
     assert refs[0] == ("vemana/012", 1) and refs[-1] == ("telugadela", 4)
-    assert [p["id"] for p in report["found"]] == ["vemana/012", "sumati/001", "telugadela"]
-    vemana = report["found"][0]
+    assert [p["id"] for p in report["library"]["found"]] == ["vemana/012", "sumati/001", "telugadela"]
+    vemana = report["library"]["found"][0]
     assert vemana["title"] == "Vēmana Śatakam, verse 12" and vemana["lines_read"] == 4
     assert vemana["start_ms"] == heard[len(HOST.split())].start_ms
 
@@ -103,7 +103,7 @@ def test_nothing_from_the_library_is_read_nothing_is_replaced(searchable):
     heard = heard_words(lines)
     segment = Segment(0, heard[-1].end_ms, "", tuple(heard))
     cues, report = library_cues(searchable, [segment], CueRules(), heard[-1].end_ms)
-    assert report["found"] == []
+    assert report["library"]["found"] == []
     assert {c.origin for c in cues} == {"heard"}
     assert " ".join(c.text for c in cues) == " ".join(lines)
 
