@@ -163,3 +163,9 @@ def test_library_origins_read_back():
     assert parse_library_origin("library:vemana/012:3") == ("vemana/012", 3)
     assert parse_library_origin("library:a:b:12") == ("a:b", 12)
     assert parse_library_origin("text") is None and parse_library_origin("heard") is None
+
+
+def test_a_silent_recording_finds_nothing(searchable):
+    assert identify([], searchable.library, searchable.index).found == ()
+    cues, report = library_cues(searchable, [], CueRules(), 5000)
+    assert cues == [] and report["library"]["found"] == []
