@@ -160,7 +160,7 @@ def sweep_constants(festival: Festival, transcript, searchable: SearchableLibrar
                 searchable, transcript.segments, pipeline.options.segment.rules, transcript.duration_ms
             )
             row = dict(zip(GRID, values))
-            row.update(score(festival, cues, [p["id"] for p in report["found"]]))
+            row.update(score(festival, cues, [p["id"] for p in report["library"]["found"]]))
             rows.append({k: row[k] for k in (*GRID, "precision", "recall", "lines_cer", "false_replacements")})
     finally:
         for name, value in saved.items():
