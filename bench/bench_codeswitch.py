@@ -28,7 +28,8 @@ from nishabdham.pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions  # no
 from nishabdham.pipeline.codeswitch.hallucination import GuardOptions  # noqa: E402
 from nishabdham.pipeline.codeswitch.langid import LangIdOptions  # noqa: E402
 from nishabdham.pipeline.decode.model import load_model  # noqa: E402
-from nishabdham.pipeline.decode.transcribe import DecodeRequest, transcribe  # noqa: E402
+from nishabdham.pipeline.decode.request import DecodeRequest  # noqa: E402
+from nishabdham.pipeline.decode.transcribe import transcribe  # noqa: E402
 from nishabdham.pipeline.runner import Pipeline, PipelineOptions  # noqa: E402
 from nishabdham.types import Segment  # noqa: E402
 
@@ -43,7 +44,7 @@ def decode_all(pipeline: Pipeline, paths: list[str], strategy: str):
         else:
             planner = pipeline._plan
         started = time.perf_counter()
-        decoding = transcribe(pipeline.model, audio, pipeline.options.transcribe, planner=planner)
+        decoding = transcribe(pipeline.model, audio, pipeline.options.transcribe, planner)
         out.append((decoding, audio, time.perf_counter() - started))
     return out
 

@@ -29,8 +29,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_transcribe import make_recording  # noqa: E402
 
-from nishabdham.pipeline import encoder, runner  # noqa: E402
-from nishabdham.pipeline.codeswitch import english  # noqa: E402
+from nishabdham.pipeline import runner  # noqa: E402
+from nishabdham.pipeline.codeswitch import english, redecode  # noqa: E402
+from nishabdham.pipeline.decode import encoder  # noqa: E402
 from nishabdham.pipeline.runner import Pipeline, PipelineOptions  # noqa: E402
 
 #: name: (code-switch options changed, encoder cache size)
@@ -48,7 +49,7 @@ class _Counting:
     def __init__(self) -> None:
         self.calls: Counter = Counter()
         self.seconds: Counter = Counter()
-        self.original = runner._Redecoder
+        self.original = redecode.Redecodes
 
     def install(self) -> None:
         counting = self
@@ -67,10 +68,10 @@ class _Counting:
                     counting.seconds[_name] += time.process_time() - started
 
             setattr(Counted, name, wrapped)
-        runner._Redecoder = Counted
+        redecode.Redecodes = runner.Redecodes = Counted
 
     def uninstall(self) -> None:
-        runner._Redecoder = self.original
+        redecode.Redecodes = runner.Redecodes = self.original
 
 
 def _cpu_timed(function, name: str, spent: dict[str, float]):

@@ -39,7 +39,7 @@ from nishabdham.pipeline.cues.subtitles import FORMATS, WriterOptions
 from nishabdham.pipeline.decode.model import ModelOptions
 from nishabdham.pipeline.decode.transcribe import TranscribeOptions
 from nishabdham.pipeline.known_text.library_cues import LibraryOptions
-from nishabdham.pipeline.runner import PipelineOptions
+from nishabdham.pipeline.runner import PipelineOptions, SecondLineMode
 from nishabdham.pipeline.speakers.diarize import DiarizeOptions
 from nishabdham.pipeline.vad import VadOptions
 
@@ -87,7 +87,7 @@ class Settings(BaseSettings):
 
     # --- what to produce ----------------------------------------------------------------
     language: str = Field("auto", description="Spoken language: auto, te or en (any Whisper code works).")
-    second_line: Literal["translit", "translation", "none"] = Field(
+    second_line: SecondLineMode = Field(
         "translit", description="Second subtitle line: ISO 15919 transliteration, English translation, or none."
     )
     formats: Annotated[tuple[str, ...], NoDecode] = Field(FORMATS, description="Output formats, any of srt, vtt, json.")

@@ -6,6 +6,8 @@ speech), so the tests run without loading it.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -100,6 +102,9 @@ def test_zero_length_or_silence_only_gives_an_empty_valid_file_and_a_warning(cap
     assert parse_srt((tmp_path / "subs" / "quiet.srt").read_text(encoding="utf-8")) == []
     assert parse_vtt((tmp_path / "subs" / "quiet.vtt").read_text(encoding="utf-8")) == []
     assert str(tmp_path / "subs" / "quiet.json") in out
+    qa = json.loads((tmp_path / "subs" / "quiet.qa.json").read_text(encoding="utf-8"))  # as a worker writes it
+    assert str(tmp_path / "subs" / "quiet.qa.json") in out
+    assert qa["source"] == str(rec) and qa["duration_ms"] == seconds * 1000 and "score" in qa
 
 
 def test_one_bad_input_does_not_stop_the_others(capsys, tmp_path):

@@ -60,6 +60,13 @@ def test_jfk_outputs_agree_and_json_holds_the_contract(jfk_run):
     assert data["audio"]["duration_ms"] == 11000
 
 
+def test_transcribe_writes_the_qa_report_a_worker_writes(jfk_run):
+    qa = json.loads((jfk_run / "jfk.qa.json").read_text(encoding="utf-8"))
+    data = json.loads((jfk_run / "jfk.json").read_text(encoding="utf-8"))
+    assert qa["source"] == data["source"] and qa["duration_ms"] == data["duration_ms"] == 11000
+    assert 0 <= qa["score"] <= 100 and set(qa["counts"]) >= {"cue-rules", "low-confidence"}
+
+
 def test_telugu_clip_gives_a_valid_srt_whose_cues_lie_inside_the_speech(tmp_path, te_rows):
     row = te_rows[1]
     code = main(["transcribe", "--no-progress", row["path"], "--out", str(tmp_path), "--second-line", "none"])
@@ -106,7 +113,8 @@ def test_windows_decoded_side_by_side_give_what_one_at_a_time_gives(model, te_ro
     import numpy as np
 
     from nishabdham.pipeline.audio import Audio
-    from nishabdham.pipeline.decode.transcribe import DecodeRequest, TranscribeOptions, decode_windows
+    from nishabdham.pipeline.decode.request import DecodeRequest
+    from nishabdham.pipeline.decode.transcribe import TranscribeOptions, decode_windows
     from nishabdham.pipeline.vad import SpeechRegion, Window
 
     clips = [load_audio(row["path"]).samples for row in te_rows[:3]] + [load_audio(jfk[0]).samples]

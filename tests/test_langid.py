@@ -2,11 +2,11 @@
 
 import pytest
 
+from nishabdham.installed import default_models_dir
 from nishabdham.pipeline.codeswitch.langid import ENGLISH, OTHER, ROMANIZED, TELUGU, classify, script_kind
 from nishabdham.pipeline.codeswitch.lexicon import load_lexicon
 from nishabdham.pipeline.codeswitch.lm import load_lm
 from nishabdham.pipeline.codeswitch.restore import Restorer
-from nishabdham.pipeline.decode.model import default_models_dir
 
 
 @pytest.fixture(scope="module")

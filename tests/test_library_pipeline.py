@@ -29,12 +29,12 @@ def library_dir(tmp_path):
 
 
 def test_the_library_is_a_job_option_and_its_version_names_the_job(library_dir):
-    from nishabdham.workers.store import output_options
+    from nishabdham.workers.jobs import job_options
     from nishabdham.workers.tasks import job_pipeline_options
 
     args = build_parser().parse_args(["batch", "in", "--out", "out", "--library", str(library_dir)])
     settings = load_settings(library=args.library)
-    options = {**output_options(settings), **library_options(settings.library)}
+    options = job_options(settings, library_dir / "reading.wav")
     assert options["library"] == {"folder": str(library_dir)}  # the machine's index folder is not an output setting
     worker = job_pipeline_options(options, load_settings())
     assert worker.library == LibraryOptions(str(library_dir), str(load_settings().library_index_dir()))

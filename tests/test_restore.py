@@ -6,10 +6,10 @@ set's speaker folds, and its tests must not lean on the same words.
 
 import pytest
 
+from nishabdham.installed import default_models_dir
 from nishabdham.pipeline.codeswitch.lexicon import load_lexicon
 from nishabdham.pipeline.codeswitch.lm import load_lm
 from nishabdham.pipeline.codeswitch.restore import Restorer, align_cost, propose
-from nishabdham.pipeline.decode.model import default_models_dir
 
 
 @pytest.fixture(scope="module")

@@ -176,3 +176,36 @@ def test_review_audio_is_prepared_once_in_the_background(tmp_path):
     path = ensure_review_audio(audio, folder)  # waits for it
     assert review_audio_ready(folder) and soundfile.info(str(path)).frames == 3 * 16000
     assert prepare_in_background(audio, folder) is False  # nothing left to do
+
+
+def test_approved_export_keeps_the_jobs_speaker_names_and_rules(tmp_path):
+    """Approval renders with the job's own rules and writer options, not the server's defaults (issue 20)."""
+    from dataclasses import replace
+
+    from nishabdham.pipeline.cues.subtitles import WriterOptions
+    from nishabdham.types import to_jsonable
+
+    t = transcript()
+    labelled = tuple(replace(c, speaker="SPEAKER_00" if i % 2 == 0 else "SPEAKER_01") for i, c in enumerate(t.cues))
+    job_rules = CueRules(speaker_prefix=True)
+    writer = WriterOptions(speaker_names={"SPEAKER_00": "Host", "SPEAKER_01": "Poet"})
+    t = replace(
+        t, cues=labelled, settings={"segment": {"rules": to_jsonable(job_rules)}, "writer": to_jsonable(writer)}
+    )
+    audio = write_wav(tmp_path / "reading.wav", tone(220, t.duration_ms / 1000, 0.3))
+    path = tmp_path / "reading.json"
+    path.write_text(dumps(t), encoding="utf-8")
+    rec = open_recording(tmp_path / "data", "job1", path, audio)
+    prepare_review_audio(rec.source, rec.folder)
+    store = VersionStore(rec.folder.parent)
+    store.open("job1", rec.machine)
+    version = store.save("job1", ed.edit_text(rec.machine, "c0002", "పోతన భాగవతము చదివారు"), base=0, reviewer="Anu")
+
+    approval = approve(rec, store, version, "Anu", CueRules(), tmp_path / "data")  # the server's rules: no prefix
+
+    srt = parse_srt((rec.folder / "approved" / "v0001" / "reading.srt").read_text(encoding="utf-8"))
+    assert [c.lines[0].split(":")[0] for c in srt] == ["Host", "Poet", "Host", "Poet"]
+    assert srt[1].lines[0] == "Poet: పోతన భాగవతము చదివారు"
+    data = json.loads((rec.folder / "approved" / "v0001" / "reading.json").read_text(encoding="utf-8"))
+    assert [c["speaker"] for c in data["cues"]] == ["Host", "Poet", "Host", "Poet"]
+    assert {"reading.srt", "reading.vtt", "reading.json"} <= set(approval.files)

@@ -1,6 +1,7 @@
 """Decoding requests: what a re-decode may cost."""
 
-from nishabdham.pipeline.decode.transcribe import DecodeRequest, _token_budget
+from nishabdham.pipeline.decode.request import DecodeRequest
+from nishabdham.pipeline.decode.transcribe import _token_budget
 from nishabdham.pipeline.vad import SpeechRegion, Window
 
 

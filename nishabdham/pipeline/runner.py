@@ -12,16 +12,18 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal, get_args
 
 from nishabdham.pipeline.audio import Audio, NormalizeOptions, load_audio, with_speech
 from nishabdham.pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
+from nishabdham.pipeline.codeswitch.redecode import Redecodes
 from nishabdham.pipeline.codeswitch.stage import LOST
 from nishabdham.pipeline.cues.segment import SegmentOptions, build_cues
 from nishabdham.pipeline.cues.subtitles import WriterOptions, write_outputs
 from nishabdham.pipeline.decode import encoder
 from nishabdham.pipeline.decode.model import LoadedModel, ModelOptions, load_model
+from nishabdham.pipeline.decode.request import DecodeRequest
 from nishabdham.pipeline.decode.transcribe import (
-    DecodeRequest,
     Decoding,
     TranscribeOptions,
     decode_windows,
@@ -40,8 +42,9 @@ from nishabdham.types import Cue, Segment, Transcript, Word, to_jsonable
 
 log = logging.getLogger(__name__)
 
-SECOND_LINES = ("translit", "translation", "none")
-_REDECODE_TOKENS_PER_S = 12.0  # romanized Telugu runs at 5.5 tokens/s (median), 7.4 at most, on the dev recordings
+#: What the second subtitle line holds: the ISO 15919 transliteration, Whisper's English translation, or nothing.
+SecondLineMode = Literal["translit", "translation", "none"]
+SECOND_LINES: tuple[str, ...] = get_args(SecondLineMode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,7 @@ class PipelineOptions:
     codeswitch: CodeSwitchOptions = field(default_factory=CodeSwitchOptions)
     segment: SegmentOptions = field(default_factory=SegmentOptions)
     writer: WriterOptions = field(default_factory=WriterOptions)
-    second_line: str = "translit"
+    second_line: SecondLineMode = "translit"
     """``translit`` (ISO 15919 transliteration), ``translation`` (English, from Whisper's translate task), or ``none``."""
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     library: LibraryOptions = field(default_factory=LibraryOptions)
@@ -112,23 +115,24 @@ class Pipeline:
             audio = load_audio(path, opts.normalize)
         progress("normalize", 1.0)
         with clock("transcribe"):
-            decoding = transcribe(lambda: self.model, audio, opts.transcribe, progress, self._plan)
+            decoding = transcribe(lambda: self.model, audio, opts.transcribe, self._plan, progress)
         audio = with_speech(audio, decoding.speech_ms)
         with clock("codeswitch"):
             segments, removed = self.codeswitch.process(
-                decoding.segments, decoding.regions, decoding.language, _Redecoder(self, audio, decoding.regions)
+                decoding.segments,
+                decoding.regions,
+                decoding.language,
+                Redecodes(_StretchDecoder(self, audio, decoding.regions), opts.codeswitch),
             )
         progress("codeswitch", 1.0)
-        with clock("segment"):
-            cues = self._cues(segments, audio)
         alignment = self._align(text, segments, audio, decoding.regions, clock) if text is not None else None
         if alignment is None and library is None and opts.library.folder:
             with clock("library_load"):  # read again only when a file of it changed; its index is kept on disk
                 library = self.library()
         if alignment is None and library is not None:
             alignment = self._identify(library, segments, audio, decoding.regions, clock)
-        if alignment is not None:
-            cues = alignment[0]
+        with clock("segment"):  # with a given text or library poems, their aligned cues replace the heard ones
+            cues = alignment[0] if alignment is not None else self._cues(segments, audio)
         progress("segment", 1.0)
         with clock("speakers"):  # no cue over music, applause or silence; speaker labels (--diarize)
             translit = second_line if opts.second_line == "translit" else None
@@ -180,24 +184,26 @@ class Pipeline:
             self._latin_only = latin_only_tokens(self.model)
         return self._latin_only
 
+    def _second_line(self):
+        """What makes a cue's second line while cues are built: the transliteration, a blank to be filled
+        by the translation, or nothing."""
+        mode = self.options.second_line
+        return second_line if mode == "translit" else (lambda text: "") if mode == "translation" else None
+
     def _cues(self, segments: list[Segment], audio: Audio) -> list[Cue]:
         words = [w for s in segments for w in s.words]
-        mode = self.options.second_line
-        second = second_line if mode == "translit" else (lambda text: "") if mode == "translation" else None
-        return build_cues(words, self.options.segment.rules, audio.duration_ms, second)
+        return build_cues(words, self.options.segment.rules, audio.duration_ms, self._second_line())
 
     def _align(self, text: PoemText, segments, audio: Audio, regions, clock: _Clock) -> tuple[list[Cue], dict]:
         """The given text aligned to the heard words (issue 14): text cues, heard cues, the report."""
-        mode = self.options.second_line
-        second = second_line if mode == "translit" else (lambda line: "") if mode == "translation" else None
+        second = self._second_line()
         pad = self.options.transcribe.vad.speech_pad_ms
         with clock("align"):
             return text_cues(text, segments, self.options.segment.rules, audio.duration_ms, second, regions, pad)
 
     def _identify(self, library: SearchableLibrary, segments, audio: Audio, regions, clock: _Clock):
         """The library poems read in the recording, their lines from the library, the rest heard (issue 22)."""
-        mode = self.options.second_line
-        second = second_line if mode == "translit" else (lambda line: "") if mode == "translation" else None
+        second = self._second_line()
         pad = self.options.transcribe.vad.speech_pad_ms
         with clock("library"):
             return library_cues(library, segments, self.options.segment.rules, audio.duration_ms, second, regions, pad)
@@ -238,8 +244,8 @@ class Pipeline:
         )
 
 
-class _Redecoder:
-    """Lets the code-switch stage decode one segment's audio again (see codeswitch.Redecoder).
+class _StretchDecoder:
+    """Decodes the speech under one segment again, for the code-switch stage (see codeswitch.redecode).
 
     Only the speech inside the segment is decoded (its regions packed as in the first pass),
     never the music or silence between them.
@@ -250,7 +256,6 @@ class _Redecoder:
 
     @property
     def workers(self) -> int:
-        """Re-decodes that may run side by side (the model's decoding workers)."""
         return self.pipeline.model.workers
 
     def _windows(self, segment: Segment) -> list[Window]:
@@ -265,76 +270,18 @@ class _Redecoder:
             return [Window.span(max(0, start), min(self.audio.duration_ms, end))]
         return plan_windows(inside, self.pipeline.options.transcribe.vad)
 
-    def _context(self):
-        """Short encoder context for the stage's language checks (see pipeline.decode.encoder)."""
-        return encoder.short_context() if self.pipeline.codeswitch.options.short_context else nullcontext()
-
-    def _decode(
-        self, segment: Segment, request: DecodeRequest, options: TranscribeOptions | None = None
-    ) -> list[Segment]:
+    def decode(self, segment: Segment, request: DecodeRequest) -> list[Segment]:
         p = self.pipeline
-        options = options or p.options.transcribe
-        return decode_windows(p.model, self.audio, [(w, request) for w in self._windows(segment)], options)
+        return decode_windows(p.model, self.audio, [(w, request) for w in self._windows(segment)], p.options.transcribe)
 
-    def pivot(self, segment: Segment) -> list[Segment]:
-        prompt = self.pipeline.codeswitch.options.prompt
-        request = DecodeRequest(
-            "en",
-            prompt,
-            strategy="native+pivot",
-            temperatures=(0.0,),
-            beam_size=1,
-            tokens_per_second=_REDECODE_TOKENS_PER_S,
-        )
-        return self._decode(segment, request)
-
-    def english_probability(self, segment: Segment) -> float:
+    def english_probability(self, segment: Segment, short_context: bool) -> float:
         window = self._windows(segment)[0]
-        with self._context():
+        with encoder.short_context() if short_context else nullcontext():
             probabilities = detect_languages(self.pipeline.model, window_audio(self.audio, window))
         return float(probabilities.get("en", 0.0))
 
-    def english(self, segment: Segment) -> list[Segment]:
-        request = DecodeRequest(
-            "en", strategy="pivot+english", temperatures=(0.0,), beam_size=1, tokens_per_second=_REDECODE_TOKENS_PER_S
-        )
-        return self._decode(segment, request)
-
-    def rescue(self, segment: Segment, strategy: str) -> list[Segment]:
-        """One region decoded alone with no cut-off: Whisper's no-speech and silence-skipping
-        checks are what left it without words in the first place."""
-        if strategy == "pivot":
-            language, prompt = "en", self.pipeline.codeswitch.options.prompt
-        else:
-            language, prompt = "te", ""
-        request = DecodeRequest(
-            language,
-            prompt,
-            strategy=f"rescue+{strategy}",
-            temperatures=(0.0, 0.4),
-            beam_size=1,
-            tokens_per_second=_REDECODE_TOKENS_PER_S,
-        )
-        options = replace(
-            self.pipeline.options.transcribe,
-            no_speech_threshold=None,
-            log_prob_threshold=None,
-            hallucination_silence_threshold=None,
-        )
-        return self._decode(segment, request, options)
-
-    def romanize(self, segment: Segment) -> list[Segment]:
-        prompt = self.pipeline.codeswitch.options.prompt
-        request = DecodeRequest(
-            "te",
-            prompt,
-            strategy="pivot+romanize",
-            suppress_tokens=self.pipeline.latin_only_tokens(),
-            temperatures=(0.0,),
-            beam_size=1,
-            tokens_per_second=_REDECODE_TOKENS_PER_S,
-        )
-        return self._decode(segment, request)
+    def latin_only_tokens(self) -> tuple[int, ...]:
+        return self.pipeline.latin_only_tokens()
 
 
 def _recording_language(segments: list[Segment], decoded: str) -> str:

@@ -47,17 +47,39 @@ class Approval:
     cues_edited: int
 
 
+EXPORT_FORMATS = ("srt", "vtt", "json")
+
+
+def job_output_options(recording: Recording, fallback: CueRules) -> tuple[CueRules, WriterOptions]:
+    """The subtitle rules and writer options the job was run with (kept in its transcript's settings):
+    an approved export looks like the job's own output (its speaker names, speaker prefix, line
+    limits, separate tracks), not like the server's defaults. ``fallback`` serves a transcript
+    that records none (made by hand or by an old version)."""
+    settings = recording.transcript.settings or {}
+    rules_data = (settings.get("segment") or {}).get("rules")
+    writer_data = settings.get("writer")
+    try:
+        rules = from_jsonable(CueRules, rules_data) if rules_data else fallback
+        writer = from_jsonable(WriterOptions, writer_data) if writer_data else WriterOptions()
+    except (TypeError, ValueError) as exc:
+        log.warning("job %s: its output settings cannot be read (%s); the server's are used", recording.job, exc)
+        rules, writer = fallback, WriterOptions()
+    return rules, replace(writer, formats=EXPORT_FORMATS)
+
+
 def export_files(recording: Recording, cues: tuple[ReviewCue, ...], rules: CueRules) -> dict[str, str]:
     """File name -> text of the final subtitles (blank cues left out); ReviewError when times clash.
 
-    Each cue keeps the machine's ``origin`` and ``confidence``; ``edited`` lists what reviewers
-    changed of the machine cue it started as (the JSON says where each line came from).
+    Written with the job's own rules and writer options (:func:`job_output_options`; ``rules`` only
+    when the job recorded none). Each cue keeps the machine's ``origin`` and ``confidence``;
+    ``edited`` lists what reviewers changed of the machine cue it started as.
     """
     machine = recording.machine_text
     shown = tuple(c.as_cue(c.edits(machine.original(c.id))) for c in cues if not c.blank)
     transcript = replace(recording.transcript, cues=shown)
+    job_rules, writer = job_output_options(recording, rules)
     try:
-        return render_outputs(transcript, recording.name, rules, WriterOptions(formats=("srt", "vtt", "json")))
+        return render_outputs(transcript, recording.name, job_rules, writer)
     except SubtitleFormatError as exc:
         raise ReviewError(f"cannot approve: {exc.reason}; fix the times, save, then approve") from exc
 

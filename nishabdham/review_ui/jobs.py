@@ -37,14 +37,11 @@ class Submitted:
 
 def submit_upload(store: JobStore, settings: Settings, path: Path) -> Submitted:
     """Make the job for an uploaded file and send it to the workers; QueueError when Redis is away."""
-    from nishabdham.pipeline.known_text.library import library_options
-    from nishabdham.pipeline.known_text.verse import text_options
+    from nishabdham.workers.jobs import job_options
     from nishabdham.workers.queue import enqueue
-    from nishabdham.workers.store import QUEUED, output_options
+    from nishabdham.workers.store import QUEUED
 
-    options = {**output_options(settings), **text_options(path)}  # a text saved beside the upload (issue 14)
-    options.update(library_options(settings.library))  # the poem library's version (issue 22)
-    job, created = store.create(path, path.parent, options, stem=path.stem)
+    job, created = store.create(path, path.parent, job_options(settings, path), stem=path.stem)
     if not created and job.state != QUEUED:
         return Submitted(job, False, f"this recording was already subtitled with these settings ({job.state})")
     try:

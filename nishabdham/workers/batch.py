@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nishabdham.errors import InputError, OutputError
-from nishabdham.pipeline.known_text.library import library_options
-from nishabdham.pipeline.known_text.verse import text_options
-from nishabdham.workers.store import DONE, FAILED, Job, JobStore, output_options
+from nishabdham.workers.jobs import job_options
+from nishabdham.workers.store import DONE, FAILED, Job, JobStore
 
 if TYPE_CHECKING:
     from nishabdham.settings import Settings
@@ -116,12 +115,10 @@ def submit(
         items = tuple(BatchItem(Path(j.source), Path(j.out_dir), j.stem, j.id) for j in jobs)
         return Batch(items, tuple(ids), before={j.id: "queued" for j in jobs})
     media, ignored = discover(folder, exclude=out)
-    options = {**output_options(settings), **library_options(settings.library)}  # the poem library (issue 22)
     items, unreadable, before = [], [], {}
     for item in plan(folder, out, media):
         try:
-            job_options = {**options, **text_options(item.source)}  # poem.txt beside poem.mp3 (issue 14)
-            job, created = store.create(item.source, item.out_dir, job_options, stem=item.stem)
+            job, created = store.create(item.source, item.out_dir, job_options(settings, item.source), stem=item.stem)
         except InputError as exc:
             unreadable.append((item.source, exc.reason))
             continue

@@ -104,15 +104,37 @@ def _recovery_step():
                 self.tref.cancel()
 
         def recover(self, app) -> None:
+            from kombu.exceptions import OperationalError
+
             from nishabdham.errors import NishabdhamError
-            from nishabdham.workers.queue import recover_lost
 
             try:
                 recover_lost(app.nishabdham_settings, app)
-            except NishabdhamError as exc:  # the store or broker is away for a moment: try next time
+            except (NishabdhamError, OperationalError, OSError) as exc:  # store or broker away: try next time
                 log.warning("could not look for lost jobs: %s", exc)
 
     return LostJobRecovery
+
+
+def send_job(app: Celery, job_id: str, queue_name: str) -> None:
+    """Send one job to the workers: its id is the only argument, and the Celery task id too."""
+    app.send_task(TASK_NAME, args=[job_id], task_id=job_id, queue=queue_name)
+
+
+def recover_lost(settings: Settings, app: Celery) -> list[str]:
+    """Put running jobs whose worker was lost back on the queue; returns their ids."""
+    from nishabdham.workers.store import JobStore
+
+    store = JobStore.from_settings(settings, retry_s=0)  # runs in the worker's main loop: never wait here
+    try:
+        ids = store.requeue_lost(settings.job_lease_s * 1000)
+        if ids:
+            log.warning("sending %d job(s) again whose worker was lost: %s", len(ids), ", ".join(ids))
+            for job_id in ids:
+                send_job(app, job_id, settings.queue_name)
+        return ids
+    finally:
+        store.close()
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,4 @@
-"""Talking to the broker: is it there, send jobs to the workers, send lost jobs again.
+"""Talking to the broker: is it there, send jobs to the workers, how full is the queue.
 
 Only job ids travel through Redis (as the Celery task id too, so
 ``AsyncResult(job_id).info`` shows a running job's stage and progress); what a
@@ -49,13 +49,13 @@ def enqueue(job_ids: Iterable[str], settings: Settings, app: Celery | None = Non
     """Send each job to the workers (job id in, nothing else); returns how many were sent."""
     from kombu.exceptions import OperationalError
 
-    from nishabdham.workers.celery_app import TASK_NAME, make_app
+    from nishabdham.workers.celery_app import make_app, send_job
 
     app = app or make_app(settings)
     sent = 0
     try:
         for job_id in job_ids:
-            app.send_task(TASK_NAME, args=[job_id], task_id=job_id, queue=settings.queue_name)
+            send_job(app, job_id, settings.queue_name)
             sent += 1
     except (OperationalError, OSError) as exc:
         raise QueueError(
@@ -63,21 +63,6 @@ def enqueue(job_ids: Iterable[str], settings: Settings, app: Celery | None = Non
             f"the rest stay queued in the job store: {BROKER_HINT}, then run `nishabdham batch --resume`"
         ) from exc
     return sent
-
-
-def recover_lost(settings: Settings, app: Celery | None = None) -> list[str]:
-    """Put running jobs whose worker was lost back on the queue; returns their ids."""
-    from nishabdham.workers.store import JobStore
-
-    store = JobStore.from_settings(settings, retry_s=0)  # runs in the worker's main loop: never wait here
-    try:
-        ids = store.requeue_lost(settings.job_lease_s * 1000)
-        if ids:
-            log.warning("sending %d job(s) again whose worker was lost: %s", len(ids), ", ".join(ids))
-            enqueue(ids, settings, app)
-        return ids
-    finally:
-        store.close()
 
 
 # --------------------------------------------------------------------------- health

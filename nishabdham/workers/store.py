@@ -65,6 +65,7 @@ from nishabdham.workers.jobs import (
     claim_is_lost,
     file_sha256,
     job_identity,
+    job_options,
     now_ms,
     output_options,
     settings_sha256,
@@ -148,7 +149,7 @@ class JobStore:
 
     def submit(self, path: str | Path, out_dir: str | Path, settings: Settings, stem: str | None = None) -> Job:
         """The job for ``path`` with ``settings``: created as ``queued``, or the existing one."""
-        job, _ = self.create(path, out_dir, output_options(settings), stem=stem)
+        job, _ = self.create(path, out_dir, job_options(settings, path), stem=stem)
         return job
 
     @retried

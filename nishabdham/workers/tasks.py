@@ -31,7 +31,7 @@ from celery.signals import worker_process_init
 
 from nishabdham.errors import ConfigError, InputError, NishabdhamError, QueueError, SubtitleFormatError
 from nishabdham.process import release_free_memory
-from nishabdham.types import dumps, from_jsonable
+from nishabdham.types import from_jsonable
 from nishabdham.workers.celery_app import TASK_NAME
 from nishabdham.workers.jobs import Job, worker_name
 from nishabdham.workers.store import JobStore
@@ -49,7 +49,6 @@ PERMANENT_ERRORS = (InputError, SubtitleFormatError, ConfigError)
 RETRY_BASE_S, RETRY_MAX_S = 10, 600
 #: When the job store stays away longer than its own retries, the message is sent again this much later.
 STORE_AWAY_RETRY_S = 30
-QA_SUFFIX = ".qa.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,17 +217,16 @@ def run_job(job_id: str, process: WorkerRuntime, on_progress=None) -> Outcome:
 
 def execute(job: Job, process: WorkerRuntime, progress) -> tuple[Transcript, list[Path], dict[str, Any]]:
     """Run the pipeline for one claimed job; write subtitles and the QA report beside them."""
-    from nishabdham.files import atomic_write_text
-    from nishabdham.pipeline.cues.qa import qa_report, summary
+    from nishabdham.pipeline.cues.qa import summary, write_qa_report
 
     out_dir = Path(job.out_dir)
     remove_partial_outputs(out_dir, job.stem)
     pipeline = process.pipeline_for(job)
     given = {"text": poem} if (poem := given_text(job)) else {}  # poem.txt beside poem.mp3
     transcript, written = pipeline.run_to_files(job.source, out_dir, job.stem, progress, **given)
-    report = qa_report(transcript, pipeline.options.segment.rules, process.settings.qa)
-    qa_path = out_dir / f"{job.stem}{QA_SUFFIX}"
-    atomic_write_text(qa_path, dumps(report))
+    qa_path, report = write_qa_report(
+        transcript, out_dir, job.stem, pipeline.options.segment.rules, process.settings.qa
+    )
     return transcript, [*written, qa_path], summary(report)
 
 

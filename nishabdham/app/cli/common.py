@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from nishabdham.pipeline.runner import SECOND_LINES
 from nishabdham.settings import Settings, load_settings
 
 
@@ -45,7 +46,7 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--second-line",
         dest="second_line",
-        choices=["translit", "translation", "none"],
+        choices=SECOND_LINES,
         help="second subtitle line (default translit)",
     )
     parser.add_argument(

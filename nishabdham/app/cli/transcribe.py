@@ -47,6 +47,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from nishabdham.pipeline.cues.qa import write_qa_report
     from nishabdham.pipeline.runner import Pipeline
 
     settings = model_settings(args, **speaker_overrides(args))
@@ -65,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         for stem, source in unique_stems(args.inputs):
             try:
                 transcript, written = pipeline.run_to_files(source, out_dir, stem, new_bar(stem), text)
+                qa_path, _ = write_qa_report(transcript, out_dir, stem, pipeline.options.segment.rules, settings.qa)
+                written.append(qa_path)
             except ModelError:
                 raise  # nothing else can succeed without a model: exit 2 from main()
             except NishabdhamError as exc:

@@ -19,7 +19,7 @@ from typing import Protocol
 from nishabdham.pipeline.codeswitch.glossary import Glossary
 from nishabdham.pipeline.codeswitch.hallucination import guard, with_words
 from nishabdham.pipeline.codeswitch.options import CodeSwitchOptions
-from nishabdham.pipeline.decode.transcribe import DecodeRequest, Planner
+from nishabdham.pipeline.decode.request import DecodeRequest, Planner
 from nishabdham.pipeline.script import script_counts
 from nishabdham.pipeline.vad import SpeechRegion, Window
 from nishabdham.types import Removal, Segment, Word

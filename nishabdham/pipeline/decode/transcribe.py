@@ -24,9 +24,10 @@ import numpy as np
 from nishabdham.pipeline.audio import Audio
 from nishabdham.pipeline.decode import encoder, hypotheses
 from nishabdham.pipeline.decode.model import LoadedModel
+from nishabdham.pipeline.decode.request import DecodeRequest, Planner
 from nishabdham.pipeline.progress import Progress, null_progress
 from nishabdham.pipeline.script import dominant_script
-from nishabdham.pipeline.vad import SpeechRegion, VadOptions, Window, plan_windows, speech_regions
+from nishabdham.pipeline.vad import SpeechRegion, VadOptions, Window, plan_windows, speech_regions, uncovered
 from nishabdham.types import Segment, Word
 
 log = logging.getLogger(__name__)
@@ -67,28 +68,6 @@ class TranscribeOptions:
     """Voice-activity detection and windowing."""
 
 
-@dataclass(frozen=True, slots=True)
-class DecodeRequest:
-    """How to decode one window: the language token, prompt and hotwords."""
-
-    language: str | None
-    initial_prompt: str = ""
-    hotwords: str = ""
-    task: str = "transcribe"
-    strategy: str = "native"
-    multilingual: bool = False
-    suppress_tokens: tuple[int, ...] = (-1,)
-    temperatures: tuple[float, ...] | None = None
-    """Override the options' fallback schedule (re-decodes use 0.0 only)."""
-    beam_size: int | None = None
-    """Override the options' beam width (re-decodes search greedily)."""
-    hypotheses: int = 1
-    """Beam hypotheses to keep per decode for rescoring (1: the best only; see pipeline.decode.hypotheses)."""
-    tokens_per_second: float | None = None
-    """Stop after this many tokens per second of audio (re-decodes: a loop cannot run to 448 tokens).
-    Romanized Telugu measured at 5.5 tokens/s (median) and 7.4 at most on the dev recordings."""
-
-
 @dataclass(frozen=True)
 class Decoding:
     """The result of the transcription stage for one recording."""
@@ -104,18 +83,14 @@ class Decoding:
         return sum(r.end_ms - r.start_ms for r in self.regions)
 
 
-#: Decides how each window is decoded, given the recording's language.
-Planner = Callable[[Window, str], DecodeRequest]
-
-
 def transcribe(
     model: LoadedModel | Callable[[], LoadedModel],
     audio: Audio,
-    options: TranscribeOptions = TranscribeOptions(),
+    options: TranscribeOptions,
+    planner: Planner,
     progress: Progress = null_progress,
-    planner: Planner | None = None,
 ) -> Decoding:
-    """Decode all speech in ``audio``; windows are planned from Silero VAD regions.
+    """Decode all speech in ``audio``; windows are planned from the VAD regions, each decoded as ``planner`` asks.
 
     ``model`` may be a function that loads it: a recording without speech then
     never loads the model at all.
@@ -127,11 +102,9 @@ def transcribe(
         return Decoding((), _fixed_language(options), 0.0, tuple(regions), ())
     if not isinstance(model, LoadedModel):
         model = model()
-    if planner is None:
-        language, probability = resolve_language(model, audio, windows, options)
-        planner = _native_planner(options)
-    else:  # the planner decides per window (it may ask Whisper to detect per segment)
-        language, probability = options.language or "auto", 1.0 if options.language not in ("", "auto") else 0.0
+    # The planner decides per window; with ``auto`` it asks Whisper to detect the language per
+    # segment, and the runner names the recording's language from the words that come back.
+    language, probability = options.language or "auto", 1.0 if options.language not in ("", "auto") else 0.0
     requests = [(window, planner(window, language)) for window in windows]
     segments = decode_windows(model, audio, requests, options, lambda fraction: progress("transcribe", fraction))
     missed = uncovered(regions, segments, options.min_missed_ms)
@@ -141,38 +114,6 @@ def transcribe(
         segments.extend(decode_windows(model, audio, again, options))
         segments.sort(key=lambda s: (s.start_ms, s.end_ms))
     return Decoding(tuple(segments), language, probability, tuple(regions), tuple(windows))
-
-
-def uncovered(regions: list[SpeechRegion], segments: list[Segment], min_ms: int) -> list[SpeechRegion]:
-    """Speech regions of at least ``min_ms`` with no recognised word inside them."""
-    starts = sorted(w.start_ms for s in segments for w in s.words)
-    ends = sorted(w.end_ms for s in segments for w in s.words)
-    out = []
-    for region in regions:
-        if region.end_ms - region.start_ms < min_ms:
-            continue
-        # a word touches the region if it starts before the region ends and ends after it starts
-        started_before_end = bisect.bisect_left(starts, region.end_ms)
-        ended_before_start = bisect.bisect_right(ends, region.start_ms)
-        if started_before_end - ended_before_start <= 0:
-            out.append(region)
-    return out
-
-
-def resolve_language(
-    model: LoadedModel, audio: Audio, windows: list[Window], options: TranscribeOptions
-) -> tuple[str, float]:
-    """The forced language, or the one Whisper detects on the first 30 s of *speech*."""
-    if options.language not in ("", "auto"):
-        return options.language, 1.0
-    if not model.is_multilingual:
-        return "en", 1.0
-    speech = _speech_sample(audio, windows, _DETECT_SECONDS * audio.sample_rate)
-    language, probability, _ = model.whisper.detect_language(audio=speech)
-    log.info(
-        "detected language %s (p=%.2f) from %.1f s of speech", language, probability, len(speech) / audio.sample_rate
-    )
-    return language, float(probability)
 
 
 def window_audio(audio: Audio, window: Window) -> np.ndarray:
@@ -257,13 +198,13 @@ def _decode_window(model, audio, window, request, options, advanced) -> list[Seg
         beam_size=request.beam_size or options.beam_size,
         temperature=list(request.temperatures or options.temperatures),
         compression_ratio_threshold=options.compression_ratio_threshold,
-        log_prob_threshold=options.log_prob_threshold,
-        no_speech_threshold=options.no_speech_threshold,
+        log_prob_threshold=options.log_prob_threshold if request.safeguards else None,
+        no_speech_threshold=options.no_speech_threshold if request.safeguards else None,
         condition_on_previous_text=options.condition_on_previous_text,
         initial_prompt=request.initial_prompt or None,
         hotwords=request.hotwords or None,
         word_timestamps=True,
-        hallucination_silence_threshold=options.hallucination_silence_threshold,
+        hallucination_silence_threshold=options.hallucination_silence_threshold if request.safeguards else None,
         vad_filter=False,
         multilingual=request.multilingual,
         suppress_tokens=list(request.suppress_tokens),
@@ -370,25 +311,6 @@ def _to_segment(raw, window: Window, language: str, strategy: str) -> Segment | 
         decode_language=language,
         strategy=strategy,
     )
-
-
-def _native_planner(options: TranscribeOptions) -> Planner:
-    def plan(window: Window, language: str) -> DecodeRequest:
-        return DecodeRequest(language, options.initial_prompt, options.hotwords, options.task, "native")
-
-    return plan
-
-
-def _speech_sample(audio: Audio, windows: list[Window], limit: int) -> np.ndarray:
-    pieces, size = [], 0
-    for window in windows:
-        for region in window.regions:
-            piece = audio.slice_ms(region.start_ms, region.end_ms)
-            pieces.append(piece[: limit - size])
-            size += len(pieces[-1])
-            if size >= limit:
-                return np.concatenate(pieces)
-    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
 
 
 def _fixed_language(options: TranscribeOptions) -> str:

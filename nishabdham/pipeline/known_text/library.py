@@ -262,5 +262,25 @@ def add_poem(folder: str | Path, name: str, raw: bytes, replace_existing: bool =
 
 
 def library_options(folder: str | Path) -> dict[str, str]:
-    """``{"library_sha256": ...}`` for a job matched against the library ``folder``: a changed library makes a new job."""
-    return {"library_sha256": read_library(folder)[0].digest} if folder else {}
+    """``{"library_sha256": ...}`` for a job matched against the library ``folder``: a changed library makes a new job.
+
+    Read once per version of the folder (:func:`folder_stamp`), not once per recording of a batch.
+    """
+    if not folder:
+        return {}
+    key = (str(folder), folder_stamp(folder))
+    if key not in _DIGESTS:
+        _DIGESTS.clear()
+        _DIGESTS[key] = read_library(folder)[0].digest
+    return {"library_sha256": _DIGESTS[key]}
+
+
+_DIGESTS: dict[tuple[str, tuple], str] = {}
+
+
+def folder_stamp(folder: str | Path) -> tuple:
+    """(name, size, mtime) of every text file under ``folder``: cheap, and changes with any edit."""
+    root = Path(folder)
+    if not root.is_dir():
+        return ()
+    return tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob(f"*{SUFFIX}")))

@@ -12,14 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from nishabdham.pipeline.cues.rules import CueRules, SecondLine
 from nishabdham.pipeline.cues.segment import VersePiece, clean_words, verse_cues
 from nishabdham.pipeline.known_text.align import snap_to_speech
 from nishabdham.pipeline.known_text.identify import MIN_EVIDENCE, Found, Identification, identify
 from nishabdham.pipeline.known_text.index import LibraryIndex, load_index
-from nishabdham.pipeline.known_text.library import SUFFIX, Library, read_library
+from nishabdham.pipeline.known_text.library import Library, folder_stamp, read_library
 from nishabdham.pipeline.known_text.verse import line_metre, pada_breaks
 from nishabdham.pipeline.vad import SpeechRegion
 from nishabdham.types import Cue, Segment, Word
@@ -78,14 +77,6 @@ def open_library(options: LibraryOptions, current: SearchableLibrary | None = No
     for problem in problems:
         log.warning("poem library: %s (left out)", problem)
     return SearchableLibrary(library, load_index(library, options.cache_dir or None), stamp)
-
-
-def folder_stamp(folder: str | Path) -> tuple:
-    """(name, size, mtime) of every text file under ``folder``: cheap, and changes with any edit."""
-    root = Path(folder)
-    if not root.is_dir():
-        return ()
-    return tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob(f"*{SUFFIX}")))
 
 
 def library_cues(

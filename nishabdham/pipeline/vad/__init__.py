@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nishabdham.pipeline.vad.regions import SpeechRegion, VadOptions, Window, plan_windows, speech_ms
+from nishabdham.pipeline.vad.regions import SpeechRegion, VadOptions, Window, plan_windows, speech_ms, uncovered
 
-__all__ = ["SpeechRegion", "VadOptions", "Window", "plan_windows", "speech_ms", "speech_regions"]
+__all__ = ["SpeechRegion", "VadOptions", "Window", "plan_windows", "speech_ms", "speech_regions", "uncovered"]
 
 
 def speech_regions(samples: np.ndarray, sample_rate: int, options: VadOptions = VadOptions()) -> list[SpeechRegion]:

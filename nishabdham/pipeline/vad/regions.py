@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from nishabdham.types import Segment
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +119,19 @@ def plan_windows(regions: list[SpeechRegion], options: VadOptions = VadOptions()
 
 def speech_ms(regions: list[SpeechRegion]) -> int:
     return sum(r.end_ms - r.start_ms for r in regions)
+
+
+def uncovered(regions: list[SpeechRegion], segments: list[Segment], min_ms: int) -> list[SpeechRegion]:
+    """Speech regions of at least ``min_ms`` with no recognised word inside them."""
+    starts = sorted(w.start_ms for s in segments for w in s.words)
+    ends = sorted(w.end_ms for s in segments for w in s.words)
+    out = []
+    for region in regions:
+        if region.end_ms - region.start_ms < min_ms:
+            continue
+        # a word touches the region if it starts before the region ends and ends after it starts
+        started_before_end = bisect.bisect_left(starts, region.end_ms)
+        ended_before_start = bisect.bisect_right(ends, region.start_ms)
+        if started_before_end - ended_before_start <= 0:
+            out.append(region)
+    return out

@@ -13,7 +13,7 @@ from nishabdham.errors import NishabdhamError, VersionConflictError
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui import table as tbl
 from nishabdham.review_ui import waveform
-from nishabdham.review_ui.approval import approve, latest_approval
+from nishabdham.review_ui.approval import approve, job_output_options, latest_approval
 from nishabdham.review_ui.media import ensure_review_audio, load_peaks, review_audio_ready
 from nishabdham.review_ui.recording import Recording, open_recording
 from nishabdham.review_ui.versions import resolve, three_way_merge
@@ -279,7 +279,9 @@ def _report(ctx: PageContext, recording: Recording, session: ed.EditSession) -> 
     if saved is not None and not session.dirty and saved[0] == session.cues:
         cue_report = saved[1]
     else:
-        cue_report = tbl.report(session.cues, ctx.settings.rules, recording.transcript.removed)
+        cue_report = tbl.report(
+            session.cues, job_output_options(recording, ctx.settings.rules)[0], recording.transcript.removed
+        )
         if not session.dirty:
             shared[(recording.job, session.base_version)] = (session.cues, cue_report)
     st.session_state[key] = (session.cues, cue_report)
