@@ -38,6 +38,7 @@ from nishabdham.pipeline.cues.segment import SegmentOptions
 from nishabdham.pipeline.cues.subtitles import FORMATS, WriterOptions
 from nishabdham.pipeline.decode.model import ModelOptions
 from nishabdham.pipeline.decode.transcribe import TranscribeOptions
+from nishabdham.pipeline.known_text.library_cues import LibraryOptions
 from nishabdham.pipeline.runner import PipelineOptions, SecondLineMode
 from nishabdham.pipeline.speakers.diarize import DiarizeOptions
 from nishabdham.pipeline.vad import VadOptions
@@ -97,6 +98,11 @@ class Settings(BaseSettings):
         description="Jobs, uploads, versions and evaluation sets live here.",
     )
     log_level: str = Field("INFO", description="Logging level of the command-line tools and workers.")
+    library: str = Field(
+        "",
+        description="The poem library (a folder of published texts) that recordings are matched against by default "
+        "(`--library`); empty means none. Its search index is kept in data_dir/library-index.",
+    )
 
     # --- review in the browser (`nishabdham review`) -------------------------------------
     review_password: SecretStr = Field(
@@ -253,7 +259,12 @@ class Settings(BaseSettings):
             writer=WriterOptions(formats=self.formats, speaker_names=dict(self.speaker_names)),
             second_line=self.second_line,
             diarize=self.diarize,
+            library=LibraryOptions(self.library, str(self.library_index_dir())),
         )
+
+    def library_index_dir(self) -> Path:
+        """Where the search indexes of poem libraries are kept (one per library version)."""
+        return Path(self.data_dir) / "library-index"
 
     def user_glossary_path(self) -> Path:
         """The organisation's own glossary (reviewers' additions go here)."""

@@ -99,6 +99,8 @@ class Cue:
     words: tuple[Word, ...] = ()
     origin: str = ""
     """With a given text (``--text``): ``text`` (the cue shows the given text) or ``heard`` (speech not in the text);
+    with a poem library (``--library``): ``library:<poem id>:<line>`` (the 1-based verse line of a library poem) or
+    ``heard``;
     ``mixed`` when a reviewer merged a cue of each. Kept through every later step (speaker splits, review edits):
     a reviewer's edit of a ``text`` cue leaves it ``text`` and lists the change in ``edited``."""
     confidence: float | None = None

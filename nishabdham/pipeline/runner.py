@@ -34,6 +34,7 @@ from nishabdham.pipeline.decode.transcribe import (
     window_audio,
 )
 from nishabdham.pipeline.known_text.align import text_cues
+from nishabdham.pipeline.known_text.library_cues import LibraryOptions, SearchableLibrary, library_cues, open_library
 from nishabdham.pipeline.known_text.verse import PoemText
 from nishabdham.pipeline.progress import JobProgress, Progress, null_progress, step_weights
 from nishabdham.pipeline.speakers.diarize import DiarizeOptions, finish_cues
@@ -60,10 +61,12 @@ class PipelineOptions:
     second_line: SecondLineMode = "translit"
     """``translit`` (ISO 15919 transliteration), ``translation`` (English, from Whisper's translate task), or ``none``."""
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
+    library: LibraryOptions = field(default_factory=LibraryOptions)
 
     def output_settings(self) -> dict:
         """The settings that change the output (hashed to identify a job)."""
         data = to_jsonable(self)
+        data["library"].pop("cache_dir", None)
         data["model"].pop("models_dir", None)
         data["model"].pop("cpu_threads", None)
         data["model"].pop("decode_workers", None)
@@ -77,6 +80,7 @@ class Pipeline:
         self.options = options
         self._model = model
         self._latin_only: tuple[int, ...] | None = None
+        self._library: SearchableLibrary | None = None
         self.codeswitch = CodeSwitcher(options.codeswitch, options.model.models_dir)
 
     @property
@@ -85,8 +89,23 @@ class Pipeline:
             self._model = load_model(self.options.model)
         return self._model
 
-    def run(self, path: str | Path, progress: Progress = null_progress, text: PoemText | None = None) -> Transcript:
-        """Transcribe one recording into a :class:`Transcript` (nothing written); ``text``: its given text."""
+    def library(self) -> SearchableLibrary | None:
+        """The poem library of the options with its index (read again when a file of it changed), or None."""
+        self._library = open_library(self.options.library, self._library)
+        return self._library
+
+    def run(
+        self,
+        path: str | Path,
+        progress: Progress = null_progress,
+        text: PoemText | None = None,
+        library: SearchableLibrary | None = None,
+    ) -> Transcript:
+        """Transcribe one recording into a :class:`Transcript` (nothing written).
+
+        ``text``: its given text; else ``library`` (default: the options' library, if any): the poems of it
+        that are read get their published text.
+        """
         opts = self.options
         progress = JobProgress(
             progress, step_weights(speakers=bool(opts.diarize.pipeline), translate=opts.second_line == "translation")
@@ -108,7 +127,12 @@ class Pipeline:
             )
         progress("codeswitch", 1.0)
         alignment = self._align(text, segments, audio, decoding.regions, clock) if text is not None else None
-        with clock("segment"):  # with a given text, its aligned cues replace the heard ones
+        if alignment is None and library is None and opts.library.folder:
+            with clock("library_load"):  # read again only when a file of it changed; its index is kept on disk
+                library = self.library()
+        if alignment is None and library is not None:
+            alignment = self._identify(library, segments, audio, decoding.regions, clock)
+        with clock("segment"):  # with a given text or library poems, their aligned cues replace the heard ones
             cues = alignment[0] if alignment is not None else self._cues(segments, audio)
         progress("segment", 1.0)
         with clock("speakers"):  # no cue over music, applause or silence; speaker labels (--diarize)
@@ -177,6 +201,13 @@ class Pipeline:
         pad = self.options.transcribe.vad.speech_pad_ms
         with clock("align"):
             return text_cues(text, segments, self.options.segment.rules, audio.duration_ms, second, regions, pad)
+
+    def _identify(self, library: SearchableLibrary, segments, audio: Audio, regions, clock: _Clock):
+        """The library poems read in the recording, their lines from the library, the rest heard (issue 22)."""
+        second = self._second_line()
+        pad = self.options.transcribe.vad.speech_pad_ms
+        with clock("library"):
+            return library_cues(library, segments, self.options.segment.rules, audio.duration_ms, second, regions, pad)
 
     def _translate(self, audio: Audio, decoding: Decoding, progress: Progress = null_progress) -> list[Word]:
         """English words with times, from Whisper's translate task over the same windows."""

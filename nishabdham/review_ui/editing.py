@@ -116,6 +116,8 @@ def machine_cues(transcript: Transcript) -> Cues:
 def origin_label(cue: ReviewCue) -> str:
     """Where a cue's line came from, in a reviewer's words (with a given text)."""
     confidence = f" (alignment confidence {cue.confidence:.2f})" if cue.confidence is not None else ""
+    if cue.origin.startswith("library:"):  # library:<poem>:<line> (issue 22); the cue panel names the poem
+        return f"From the poem library{confidence}"
     return {
         "text": f"From the published text{confidence}",
         "heard": "Heard: not in the published text",

@@ -148,10 +148,12 @@ def output_options(settings: Settings) -> dict[str, Any]:
 def job_options(settings: Settings, source: str | Path) -> dict[str, Any]:
     """The options of a job for ``source``, the one builder for every entry point (batch, upload):
     the output settings, and the hash of a text saved beside the recording (``poem.txt`` beside
-    ``poem.mp3``, issue 14), so a new text makes a new job. InputError when that text cannot be read."""
+    ``poem.mp3``, issue 14), so a new text makes a new job, and the version of the poem library (issue 22),
+    so a changed library makes new jobs. InputError when that text cannot be read."""
+    from nishabdham.pipeline.known_text.library import library_options
     from nishabdham.pipeline.known_text.verse import text_options
 
-    return {**output_options(settings), **text_options(source)}
+    return {**output_options(settings), **text_options(source), **library_options(settings.library)}
 
 
 def worker_name() -> str:

@@ -244,13 +244,15 @@ def job_pipeline_options(options: dict[str, Any], settings: Settings) -> Pipelin
 
     local = settings.model_options()
     data = {
-        **{k: v for k, v in options.items() if k != "text_sha256"},  # the job's given text (issue 14)
+        # the job's given text (issue 14) and its library's version (issue 22) name the job, they are not options
+        **{k: v for k, v in options.items() if k not in ("text_sha256", "library_sha256")},
         "model": {
             **options.get("model", {}),
             "models_dir": local.models_dir,
             "cpu_threads": local.cpu_threads,
             "decode_workers": local.decode_workers,
         },
+        "library": {**options.get("library", {}), "cache_dir": str(settings.library_index_dir())},
     }
     try:
         return from_jsonable(PipelineOptions, data)

@@ -20,6 +20,7 @@ COMMANDS = (
     "nishabdham.app.cli.jobs",
     "nishabdham.app.cli.worker",
     "nishabdham.app.cli.review",
+    "nishabdham.app.cli.library",
 )
 
 

@@ -16,7 +16,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from nishabdham.app.cli.common import add_model_arguments, fail, model_settings, warn
+from nishabdham.app.cli.common import (
+    add_library_argument,
+    add_model_arguments,
+    check_library,
+    fail,
+    model_settings,
+    warn,
+)
 from nishabdham.app.cli.speakers import add_speaker_arguments, check_available, speaker_overrides
 from nishabdham.errors import InputError
 
@@ -34,6 +41,7 @@ def register(subparsers) -> None:
     )
     add_model_arguments(parser)
     add_speaker_arguments(parser)  # a job option: speaker labels in every job of the batch
+    add_library_argument(parser)  # a job option: the poem library every job of the batch is matched against
     parser.add_argument("--formats", help="comma-separated output formats (default srt,vtt,json)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars (one line per finished file)")
     parser.set_defaults(func=run)
@@ -48,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     folder, out = _paths(args)
     settings = model_settings(args, **speaker_overrides(args))
     check_available(settings)
+    check_library(settings)
     check_broker(settings)
     if out is not None:
         check_writable(out)

@@ -29,6 +29,8 @@ def model_settings(args: argparse.Namespace, **overrides: Any) -> Settings:
     every command that takes them, so none of them is accepted and then ignored)."""
     if getattr(args, "english_words", None):
         overrides["codeswitch"] = {"english_words": args.english_words}
+    if getattr(args, "library", None):
+        overrides["library"] = args.library
     return settings_from(
         args, model=args.model, language=args.language, second_line=args.second_line, formats=args.formats, **overrides
     )
@@ -53,3 +55,26 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["latin", "telugu"],
         help="English words in Latin letters (default) or in Telugu script",
     )
+
+
+def add_library_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--library",
+        metavar="DIR",
+        help="a poem library (folder of published texts, see `nishabdham library`): the poems of it that are "
+        "read get their published text, the rest stays as heard (default: the library setting)",
+    )
+
+
+def check_library(settings: Settings) -> None:
+    """Read the library of ``settings`` (if any) before any decoding: a missing folder is an error,
+    files that cannot be used are warned about (with file and line) and left out."""
+    if not settings.library:
+        return
+    from nishabdham.pipeline.known_text.library import read_library
+
+    library, problems = read_library(settings.library)
+    for problem in problems:
+        warn(f"{problem} (left out of the library)")
+    if not library.poems:
+        warn(f"{settings.library}: the poem library holds no usable poem")

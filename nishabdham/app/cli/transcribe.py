@@ -14,7 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from nishabdham.app.cli.common import add_model_arguments, fail, model_settings, warn
+from nishabdham.app.cli.common import (
+    add_library_argument,
+    add_model_arguments,
+    check_library,
+    fail,
+    model_settings,
+    warn,
+)
 from nishabdham.app.cli.speakers import add_speaker_arguments, check_available, speaker_overrides
 from nishabdham.errors import InputError, ModelError, NishabdhamError, OutputError
 
@@ -33,6 +40,7 @@ def register(subparsers) -> None:
         help="the poem's published text (UTF-8, one verse line per line, blank lines between stanzas): "
         "the cues carry this text, timed to the reading (one INPUT only)",
     )
+    add_library_argument(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_speaker_arguments(parser)
     parser.set_defaults(func=run)
@@ -47,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
     try:
         text = given_text(args.text, args.inputs)
+        check_library(settings)
         check_writable(out_dir)
     except NishabdhamError as exc:
         fail(str(exc))

@@ -32,7 +32,8 @@ from nishabdham.types import Cue, Segment, Transcript, dumps
 HIGH, MEDIUM, LOW = 3, 2, 1
 KINDS = ("foreign-script", "low-telugu-share", "removed", "cue-rules", "low-confidence")
 TEXT_KINDS = ("text-skipped", "text-low-confidence", "text-repeated", "text-added")  # with a given text (--text)
-_ORDER = KINDS + TEXT_KINDS
+LIBRARY_KINDS = ("library-found", "library-near-miss")  # with a poem library (--library)
+_ORDER = KINDS + TEXT_KINDS + LIBRARY_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,8 @@ class QaReport:
     score: int
     counts: dict[str, int]
     issues: tuple[QaIssue, ...] = ()
+    poems: tuple[dict[str, Any], ...] = ()
+    """With a poem library: the poems found, where (ms) and how sure (evidence, margin, line confidences)."""
 
 
 #: The QA report is written beside the subtitles as ``<stem>.qa.json``.
@@ -98,11 +101,15 @@ def qa_report(transcript: Transcript, rules: CueRules, options: QaOptions = QaOp
         *removal_issues(transcript),
         *confidence_issues(transcript.cues, options),
         *text_issues(transcript.alignment),
+        *library_issues(transcript.alignment.get("library", {})),
     ]
     issues.sort(key=lambda i: (-i.severity, i.start_ms, _ORDER.index(i.kind)))
-    kinds = KINDS + (TEXT_KINDS if transcript.alignment else ())
+    library = transcript.alignment.get("library")
+    kinds = KINDS + (TEXT_KINDS if "lines" in transcript.alignment else ()) + (LIBRARY_KINDS if library else ())
     counts = {kind: sum(1 for i in issues if i.kind == kind) for kind in kinds}
-    return QaReport(transcript.source, transcript.duration_ms, sum(i.severity for i in issues), counts, tuple(issues))
+    score = sum(i.severity for i in issues)
+    poems = tuple(poem_found(p) for p in library["found"]) if library else ()
+    return QaReport(transcript.source, transcript.duration_ms, score, counts, tuple(issues), poems)
 
 
 def cue_rule_issues(cues: Sequence[Cue], rules: CueRules) -> list[QaIssue]:
@@ -222,6 +229,41 @@ def text_issues(alignment: dict[str, Any]) -> list[QaIssue]:
     return issues
 
 
+def poem_found(poem: dict[str, Any]) -> dict[str, Any]:
+    """What the QA report says of a library poem found: which, where, how sure."""
+    confidences = [line["confidence"] for line in poem["lines"]]
+    return {
+        "id": poem["id"],
+        "title": poem["title"],
+        "start_ms": poem["start_ms"],
+        "end_ms": poem["end_ms"],
+        "lines_read": poem["lines_read"],
+        "evidence": poem["evidence"],
+        "margin": poem["margin"],
+        "lowest_line_confidence": min(confidences, default=0.0),
+    }
+
+
+def library_issues(library: dict[str, Any]) -> list[QaIssue]:
+    """With a poem library: each poem found (check it is the one read), and each near miss (not replaced)."""
+    issues = []
+    for poem in library.get("found", []):
+        lines = ", ".join(str(line["line"]) for line in poem["lines"])
+        also = f"; the same lines are in {', '.join(poem['also_in'])}" if poem.get("also_in") else ""
+        issues.append(
+            QaIssue("library-found", LOW, poem["start_ms"], poem["end_ms"], poem["title"],
+                    f"{poem['title']} ({poem['id']}) found: lines {lines} shown from the library "
+                    f"(margin {poem['margin']:.2f} over {poem['rival'] or 'any other poem'}){also}")
+        )  # fmt: skip
+    for poem in library.get("rejected", []):
+        issues.append(
+            QaIssue("library-near-miss", LOW, poem["start_ms"], poem["end_ms"], poem["title"],
+                    f"{poem['title']} ({poem['id']}) may be read here, but not surely enough to replace what was "
+                    f"heard (evidence {poem['evidence']:.0f}, margin {poem['margin']:.2f}): check it")
+        )  # fmt: skip
+    return issues
+
+
 def summary(report: QaReport) -> dict[str, Any]:
     """A few numbers for job lists: score, counts per kind, and the worst issue."""
     worst = report.issues[0] if report.issues else None
@@ -230,6 +272,7 @@ def summary(report: QaReport) -> dict[str, Any]:
         "issues": len(report.issues),
         "counts": dict(report.counts),
         "worst": f"{worst.kind} at {worst.start_ms / 1000:.1f} s: {worst.detail}" if worst else "",
+        **({"poems_found": [p["title"] for p in report.poems]} if report.poems else {}),
     }
 
 

@@ -207,7 +207,7 @@ class VersePiece:
 
     words: tuple[Word, ...]
     origin: str
-    """``text`` (a line of the given text) or ``heard``."""
+    """``text`` (a line of the given text), ``library:<poem>:<line>`` (a line of a library poem) or ``heard``."""
     confidence: float | None = None
     breaks: tuple[int, ...] = ()
     """Where a pāda too long for one cue is split, strongest first: the index of the first word
@@ -231,7 +231,7 @@ def verse_cues(
         words = clean_words(piece.words, duration_ms)
         if not words or not clean_punctuation(words, rules):
             continue
-        if piece.origin == "text":  # the given text keeps its own punctuation
+        if piece.origin != "heard":  # a pāda of the given text or a library poem: it keeps its own punctuation
             parts = _pada_cues(words, piece.breaks, rules, second_line)
         else:
             parts = _group_cues(clean_punctuation(words, rules), rules, second_line)

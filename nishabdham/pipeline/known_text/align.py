@@ -184,11 +184,17 @@ def heard_key(word: Word) -> str:
 # --------------------------------------------------------------------------- alignment
 
 
-def align_text(poem: PoemText, heard: Sequence[Word]) -> Alignment:
-    """Place every line of ``poem`` in ``heard`` (skipped, repeated and added speech allowed)."""
+def align_text(
+    poem: PoemText, heard: Sequence[Word], hkeys: Sequence[str] | None = None, lkeys: Sequence[str] | None = None
+) -> Alignment:
+    """Place every line of ``poem`` in ``heard`` (skipped, repeated and added speech allowed).
+
+    ``hkeys`` and ``lkeys``: the heard words' and the lines' keys when the caller has them already
+    (the poem library aligns many poems to the same words).
+    """
     heard = list(heard)
-    hkeys = [heard_key(w) for w in heard]
-    lkeys = ["".join(text_key(w) for w in line.words) for line in poem.lines]
+    hkeys = list(hkeys) if hkeys is not None else [heard_key(w) for w in heard]
+    lkeys = list(lkeys) if lkeys is not None else ["".join(text_key(w) for w in line.words) for line in poem.lines]
     spans = _candidates(lkeys, hkeys)
     path = _best_path(len(lkeys), hkeys, spans)
     matches, added, cursor = [], [], 0

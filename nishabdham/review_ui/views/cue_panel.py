@@ -13,6 +13,7 @@ from nishabdham.review_ui.media import clip_wav_bytes
 from nishabdham.review_ui.recording import Recording
 from nishabdham.review_ui.session import EditSession
 from nishabdham.review_ui.table import CueReport
+from nishabdham.review_ui.views import library as library_view
 from nishabdham.review_ui.views.context import PageContext, flash
 from nishabdham.review_ui.views.state import current, edit_cue, revision, run_edit, update
 
@@ -42,6 +43,7 @@ def render(ctx: PageContext, recording: Recording, session: EditSession, index: 
         )
         st.audio(clip_wav_bytes(recording.review_wav, cue.start_ms, cue.end_ms), format="audio/wav")
         _machine_original(recording, cue)
+        library_view.cue_match(ctx, recording, cue, suffix)  # a poem library match, and rejecting it (issue 22)
     with edit:
         _edit_fields(recording, cue, suffix)
         for problem in cue_report.warnings.get(cue.id, []):
