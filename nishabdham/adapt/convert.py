@@ -63,7 +63,9 @@ def to_transformers(ct2_dir: str | Path):
     missing, unexpected = model.load_state_dict(tensors, strict=False)
     missing = [k for k in missing if k != "proj_out.weight"]  # tied to the decoder's embeddings
     if missing or unexpected:
-        raise ModelError(f"does not map onto Whisper (missing {missing[:3]}, unexpected {unexpected[:3]})", path=ct2_dir)
+        raise ModelError(
+            f"does not map onto Whisper (missing {missing[:3]}, unexpected {unexpected[:3]})", path=ct2_dir
+        )
     model.tie_weights()
     set_generation_config(model, side, ct2_dir)
     return model.float().eval()
@@ -76,7 +78,9 @@ def _side_config(ct2_dir: Path) -> dict:
 
 def _count_layers(ct2: Ct2Model, stack: str) -> int:
     prefix = f"{stack}/layer_"
-    numbers = {int(n[len(prefix) :].split("/")[0]) for n in ct2.variables if n.startswith(prefix) and n[len(prefix)].isdigit()}
+    numbers = {
+        int(n[len(prefix) :].split("/")[0]) for n in ct2.variables if n.startswith(prefix) and n[len(prefix)].isdigit()
+    }
     return max(numbers) + 1 if numbers else 0
 
 

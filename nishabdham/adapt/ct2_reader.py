@@ -53,6 +53,7 @@ class Ct2Model:
 
     def weight(self, name: str) -> np.ndarray:
         """The float32 value of ``name``; int8 and int16 weights are dequantised with ``name + "_scale"``."""
+        name = self.aliases.get(name, name)
         value = self.get(name)
         if value.dtype.kind == "f":
             return value.astype(np.float32)

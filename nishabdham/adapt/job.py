@@ -138,9 +138,7 @@ def _checks(pipeline_options, base_dir, staged, split, guard_rows, options, step
     comparisons = []
     if split.held_out:
         comparisons.append(
-            check.compare(
-                "held-out", split.held_out, base, adapted, lambda b, a: check.held_out_rule(b, a, options)
-            )
+            check.compare("held-out", split.held_out, base, adapted, lambda b, a: check.held_out_rule(b, a, options))
         )
     steps("score-before", 1.0)
     for manifest, rows in guard_rows:
@@ -149,7 +147,9 @@ def _checks(pipeline_options, base_dir, staged, split, guard_rows, options, step
             if chosen:
                 label = f"guard {'English' if english else 'other voices'}: {manifest}"
                 comparisons.append(
-                    check.compare(label, chosen, base, adapted, lambda b, a, en=english: check.guard_rule(en, b, a, options))
+                    check.compare(
+                        label, chosen, base, adapted, lambda b, a, en=english: check.guard_rule(en, b, a, options)
+                    )
                 )
     return comparisons
 

@@ -15,6 +15,7 @@ import logging
 import re
 import shutil
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from nishabdham.errors import InputError, ModelError
@@ -46,7 +47,9 @@ def models_root(data_dir: str | Path) -> Path:
 def check_name(name: str) -> str:
     """``name`` if it can name an adapted model, else an InputError that says why."""
     if not _NAME.match(name or ""):
-        raise InputError(f"model name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        raise InputError(
+            f"model name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
     if name.lower() in _RESERVED:
         raise InputError(f"model name {name!r} is reserved; choose another")
     try:
@@ -126,8 +129,17 @@ def is_transformers_whisper(folder: Path) -> bool:
 
 def checkpoint_hash(folder: Path) -> str:
     """A hash of the checkpoint's files (names, sizes and contents), so a changed checkpoint converts again."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    stats = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    return _hash_files(folder, stats)
+
+
+@lru_cache(maxsize=16)
+def _hash_files(folder: Path, stats: tuple) -> str:
+    """The hash of the files in ``stats`` (cached while none of them changes)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for name, _size, _mtime in stats:
+        path = Path(name)
         digest.update(str(path.relative_to(folder)).encode() + b"\0")
         with path.open("rb") as handle:
             for block in iter(lambda h=handle: h.read(1 << 22), b""):

@@ -102,7 +102,11 @@ class TargetTokenizer:
     def sequence(self, text: str, seconds: float) -> tuple[list[int], list[int]]:
         """(decoder input ids, labels): labels are the inputs shifted by one, IGNORE where nothing is learned."""
         s = self.special
-        prefix = ([s.prev, *self.prompt_ids] if self.prompt_ids else []) + [s.sot, s.languages[self.language], s.transcribe]
+        prefix = ([s.prev, *self.prompt_ids] if self.prompt_ids else []) + [
+            s.sot,
+            s.languages[self.language],
+            s.transcribe,
+        ]
         body = [s.timestamp(0.0), *self.encode(" " + text.strip())[:400], s.timestamp(seconds), s.eot]
         tokens = prefix + body
         labels = [IGNORE] * (len(prefix) - 1) + body

@@ -20,6 +20,8 @@ COMMANDS = (
     "nishabdham.app.cli.jobs",
     "nishabdham.app.cli.worker",
     "nishabdham.app.cli.review",
+    "nishabdham.app.cli.adapt",
+    "nishabdham.app.cli.models",
 )
 
 
