@@ -47,8 +47,9 @@ class Example:
 
 
 def recording(entry: ManifestEntry) -> str:
-    """The recording a row comes from (rows of one recording share its audio file)."""
-    return str(entry.audio.resolve())
+    """The recording a row comes from: its review job (the review UI cuts each cue into its own clip),
+    else its audio file (rows of one recording share it)."""
+    return f"job:{entry.row.job}" if entry.row.job else str(entry.audio.resolve())
 
 
 def split_by_recording(entries: Sequence[ManifestEntry], share: float, seed: int = 0) -> Split:

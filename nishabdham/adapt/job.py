@@ -22,7 +22,7 @@ from nishabdham.adapt import card as model_card
 from nishabdham.adapt import check, data, registry
 from nishabdham.adapt.options import AdaptOptions
 from nishabdham.errors import InputError, ModelError
-from nishabdham.evaluation.manifest import ManifestEntry, read_manifest
+from nishabdham.evaluation.manifest import ManifestEntry, latest_per_job, read_manifest
 from nishabdham.pipeline.progress import JobProgress, Progress, null_progress
 
 log = logging.getLogger(__name__)
@@ -108,9 +108,13 @@ def base_model_dir(model_options) -> Path:
 
 
 def _rows(manifest: str | Path) -> list[ManifestEntry]:
+    """The usable rows, each recording's newest approval only (the review UI's manifest keeps older ones),
+    and none with an empty reference (a cue the reviewer emptied teaches nothing to say)."""
     entries, problems = read_manifest(manifest)
     for problem in problems:
         log.warning("%s (row left out)", problem)
+    newest = {id(row) for row in latest_per_job([e.row for e in entries])}
+    entries = [e for e in entries if id(e.row) in newest and e.row.text.strip()]
     if not entries:
         raise InputError("has no usable rows to adapt on", path=manifest)
     return entries

@@ -8,7 +8,7 @@ import streamlit as st
 
 from nishabdham.errors import ConfigError, NishabdhamError
 from nishabdham.review_ui.auth import auth_mode, check_exposure
-from nishabdham.review_ui.views import jobs, review, signin, upload
+from nishabdham.review_ui.views import jobs, models, review, signin, upload
 from nishabdham.review_ui.views.context import PageContext, show_flashes
 from nishabdham.settings import load_settings
 
@@ -34,6 +34,9 @@ def run() -> None:
         "jobs": st.Page(lambda: jobs.render(ctx), title="Jobs", url_path="jobs", icon=":material/list:", default=True),
         "upload": st.Page(lambda: upload.render(ctx), title="Upload", url_path="upload", icon=":material/upload:"),
         "review": st.Page(lambda: review.render(ctx), title="Review", url_path="review", icon=":material/edit_note:"),
+        "models": st.Page(
+            lambda: models.render(ctx), title="Models", url_path="models", icon=":material/model_training:"
+        ),
     }
     # Every page is registered even before sign-in, so a link to /review?job=... survives signing in;
     # but nothing of a page runs until then.
