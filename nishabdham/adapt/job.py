@@ -92,7 +92,7 @@ def adapt_model(
 
 def base_model_dir(model_options) -> Path:
     """The CTranslate2 folder of the model to adapt (the bundled model, or a local CTranslate2 folder)."""
-    from nishabdham.pipeline.model import BUNDLED, bundled_model_dir, install_bundled_model
+    from nishabdham.pipeline.decode.model import BUNDLED, bundled_model_dir, install_bundled_model
 
     value = (model_options.model or BUNDLED).strip()
     if value == BUNDLED:
