@@ -164,3 +164,32 @@ def test_without_the_adapt_extra_the_error_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(DependencyError, match="adapt"):
         require_adapt()
+
+
+def test_adapt_without_the_extra_fails_at_once_naming_it(monkeypatch, tmp_path, capsys):
+    from nishabdham.app.cli import main
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    manifest = _manifest(tmp_path, ["a.wav", "b.wav"])
+    assert main(["adapt", str(manifest), "--name", "reader1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "`adapt` extra" in err and "torch" in err
+    assert main(["models"]) == 0  # the rest of the command line works without it
+    assert "no adapted models" in capsys.readouterr().out
+
+
+def test_refusal_names_each_failed_check_with_its_figures():
+    from nishabdham.adapt.check import Comparison, Figures, guard_rule, held_out_rule, refusal
+    from nishabdham.adapt.options import AdaptOptions
+
+    options = AdaptOptions()
+    before, worse, better = Figures(3, 0.40, 0.9, 0.9), Figures(3, 0.45, 0.95, 0.9), Figures(3, 0.30, 0.7, 1.0)
+    assert held_out_rule(before, better, options)[0] and not held_out_rule(before, worse, options)[0]
+    assert guard_rule(False, before, Figures(3, 0.42, 0.9, 0.9), options)[0]  # other voices: +0.02 allowed
+    assert not guard_rule(True, Figures(1, 0.0, 0.0, None), Figures(1, 0.05, 0.09, None), options)[0]
+    passed = Comparison("held-out", before, better, True, "")
+    failed = Comparison("held-out", before, worse, False, "held-out CER must not exceed 0.4000")
+    assert refusal([passed]) is None
+    message = refusal([passed, failed])
+    assert message.startswith("the adapted model got worse, so it was not installed")
+    assert "CER 0.400 -> 0.450" in message and "must not exceed 0.4000" in message

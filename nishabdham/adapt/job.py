@@ -52,6 +52,9 @@ def adapt_model(
     progress: Progress = null_progress,
 ) -> AdaptResult:
     """Adapt the model of ``pipeline_options`` to the rows of ``manifest`` and install it as ``name``."""
+    from nishabdham.adapt.convert import require_adapt
+
+    require_adapt()  # before any work: without the extra, say so at once
     registry.check_name(name)
     target = registry.models_root(data_dir) / name
     if target.exists() and not replace_existing:
