@@ -193,3 +193,13 @@ def test_refusal_names_each_failed_check_with_its_figures():
     message = refusal([passed, failed])
     assert message.startswith("the adapted model got worse, so it was not installed")
     assert "CER 0.400 -> 0.450" in message and "must not exceed 0.4000" in message
+
+
+def test_the_worker_task_refuses_unknown_options_before_any_work(tmp_path):
+    from nishabdham.errors import ConfigError
+    from nishabdham.settings import load_settings
+    from nishabdham.workers.tasks import ADAPT_TASK_NAME, adapt_model_task, run_adapt
+
+    assert adapt_model_task.name == ADAPT_TASK_NAME == "nishabdham.adapt_model"
+    with pytest.raises(ConfigError, match="learning_rat"):
+        run_adapt(load_settings(), str(_manifest(tmp_path, ["a.wav"])), "reader1", {"learning_rat": 1e-4})
