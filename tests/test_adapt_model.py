@@ -102,13 +102,14 @@ def test_tiny_adapt_installs_lists_and_decodes(te_rows, tmp_path, capsys):
 
     manifest = _two_rows(te_rows, tmp_path)
     assert (
-        main(["adapt", str(manifest), "--name", "tiny", "--max-steps", "1", "--batch-size", "2", "--no-progress"]) == 0
+        main(["adapt", str(manifest), "--name", "reader-a", "--max-steps", "1", "--batch-size", "2", "--no-progress"])
+        == 0
     )
     out = capsys.readouterr().out
-    assert "held-out: CER" in out and "installed tiny" in out
+    assert "held-out: CER" in out and "installed reader-a" in out
     assert main(["models"]) == 0
     listed = capsys.readouterr().out
-    assert listed.startswith("tiny\t1 rows")
+    assert listed.startswith("reader-a\t1 rows")
     assert main(["models", "--json"]) == 0
     (card,) = json.loads(capsys.readouterr().out)
     folder = Path(card["path"])
@@ -124,7 +125,9 @@ def test_tiny_adapt_installs_lists_and_decodes(te_rows, tmp_path, capsys):
     assert read_model_bin(folder / "model.bin").get("decoder/layer_0/ffn/linear_0/weight").dtype == np.int8
 
     assert (
-        main(["transcribe", te_rows[2]["path"], "--out", str(tmp_path / "subs"), "--model", "tiny", "--no-progress"])
+        main(
+            ["transcribe", te_rows[2]["path"], "--out", str(tmp_path / "subs"), "--model", "reader-a", "--no-progress"]
+        )
         == 0
     )
     result = json.loads(next((tmp_path / "subs").glob("*.json")).read_text(encoding="utf-8"))
