@@ -130,7 +130,9 @@ def main() -> int:
     )
     work = Path(tempfile.mkdtemp(prefix="bench-adapt-"))
     settings = load_settings(data_dir=str(work / "data"))
-    te_manifest, jfk = dev_manifests(default_dev_data(), work)
+    manifests = dev_manifests(default_dev_data(), work)
+    te_manifest = next(m for m in manifests if m.parent.name == "te_cv")
+    jfk = next(m for m in manifests if m.parent.name == "en_jfk")
     results = []
     try:
         for name, (train, scored) in folds(rows_of(te_manifest)).items():

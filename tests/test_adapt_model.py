@@ -136,17 +136,25 @@ def test_tiny_adapt_installs_lists_and_decodes(te_rows, tmp_path, capsys):
     assert any("\u0c00" <= ch <= "\u0c7f" for ch in text)  # Telugu restored from its romanization
 
 
-def test_a_model_made_worse_is_refused_and_not_installed(te_rows, tmp_path, capsys):
-    from nishabdham.app.cli import main
+def test_a_model_that_fails_its_check_is_refused_and_not_installed(te_rows, tmp_path):
+    """The gate through the real run: a bar no model can pass (CER must fall by a whole point) refuses it.
+
+    (A model really ruined, say by lr 0.05, decodes garbage up to Whisper's 448 tokens with every
+    fallback temperature: the same refusal, many minutes later. The rules themselves: test_adapt.py.)
+    """
+    from nishabdham.adapt.job import adapt_model
+    from nishabdham.adapt.options import AdaptOptions
     from nishabdham.settings import load_settings
 
+    settings = load_settings()
     manifest = _two_rows(te_rows, tmp_path)
-    args = ["adapt", str(manifest), "--name", "ruined", "--max-steps", "1", "--learning-rate", "0.05", "--no-progress"]
-    assert main(args) == 1
-    err = capsys.readouterr().err
-    assert "got worse, so it was not installed" in err and "held-out: CER" in err
-    root = Path(load_settings().data_dir) / "models"
-    assert not (root / "ruined").exists()
+    options = AdaptOptions(max_steps=1, batch_size=2, max_worse=-1.0)
+    result = adapt_model(manifest, "refused", settings.data_dir, settings.pipeline_options(), options)
+    assert not result.installed and result.path is None
+    assert result.refusal.startswith("the adapted model got worse, so it was not installed: held-out: CER")
+    assert result.card["refused"] == result.refusal and result.card["checks"][0]["passed"] is False
+    root = Path(settings.data_dir) / "models"
+    assert not (root / "refused").exists()
     assert not [p for p in root.iterdir() if p.name.startswith(".adapt-")]  # nothing half-written left
 
 
