@@ -18,8 +18,7 @@ import pytest
 from nishabdham.adapt.ct2_reader import read_model_bin
 from nishabdham.pipeline.codeswitch.options import PIVOT_PROMPT
 
-pytestmark = pytest.mark.adapt
-torch = pytest.importorskip("torch", reason="the adapt extra is installed in .venv-diar (make diarization-venv)")
+pytestmark = pytest.mark.adapt  # torch and transformers: .venv-diar (make diarization-venv), imported in the tests
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +158,7 @@ def test_a_model_that_fails_its_check_is_refused_and_not_installed(te_rows, tmp_
 
 
 def _tiny_checkpoint(folder: Path, bundled: Path, language: str | None) -> Path:
+    import torch
     import transformers
 
     config = transformers.WhisperConfig(
