@@ -72,7 +72,7 @@ diarization-venv: $(DIAR_STAMP)
 $(DIAR_STAMP): pyproject.toml constraints.txt constraints-diarization.txt
 	@test -x $(DIAR_BIN)/python || $(PYTHON) -m venv $(DIAR_VENV)
 	$(DIAR_BIN)/python -m pip install -q --upgrade pip
-	$(DIAR_BIN)/python -m pip install -q -c constraints.txt -c constraints-diarization.txt -e '.[test,diarization]'
+	$(DIAR_BIN)/python -m pip install -q -c constraints.txt -c constraints-diarization.txt -e '.[test,diarization,adapt]'
 	$(DIAR_BIN)/nishabdham setup --diarization
 	@touch $@
 
@@ -87,12 +87,13 @@ samples: setup
 	done
 
 test: setup diarization-venv lint
-	$(BIN)/python -m pytest -m "not diarization"
+	$(BIN)/python -m pytest -m "not diarization and not adapt"
 	$(DIAR_BIN)/python -m pytest -m diarization tests/test_diarization_pyannote.py tests/test_diarization_builtin.py  # .venv-diar has no queue or review extras
+	$(DIAR_BIN)/python -m pytest -m adapt tests/test_adapt_model.py
 
 # Pure functions, formats, stages with fakes: nothing outside the repository (no dev data, model, Redis or browser).
 test-fast: setup
-	$(BIN)/python -m pytest -m "not model and not browser and not queue and not postgres and not diarization and not devdata"
+	$(BIN)/python -m pytest -m "not model and not browser and not queue and not postgres and not diarization and not adapt and not devdata"
 
 # The queue soak: 200 short recordings, two workers on PostgreSQL and Redis, a worker SIGKILLed every ~20 s,
 # Redis and PostgreSQL restarted once (tests/test_queue_soak.py; `make test` runs a 20-job version).

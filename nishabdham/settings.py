@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     # --- model -------------------------------------------------------------------------
     model: str = Field(
         "bundled",
-        description="`bundled` (Whisper base), a faster-whisper model name, or a local CTranslate2 model directory.",
+        description="`bundled` (Whisper base), an adapted model's name (`nishabdham models`), a faster-whisper model name, "
+        "a local CTranslate2 model directory, or a Hugging Face Whisper checkpoint directory (converted once; adapt extra).",
     )
     device: Literal["auto", "cpu", "cuda"] = Field(
         "auto", description="Where the model runs: auto picks CUDA when a GPU is present."
@@ -229,9 +230,15 @@ class Settings(BaseSettings):
         return tuple(sources)
 
     # --- derived ------------------------------------------------------------------------
+    def resolved_model(self) -> str:
+        """What ``model`` names: an adapted model's folder, a converted Hugging Face checkpoint's, or itself."""
+        from nishabdham.adapt.registry import resolve
+
+        return resolve(self.model, self.data_dir)
+
     def model_options(self) -> ModelOptions:
         return ModelOptions(
-            model=self.model,
+            model=self.resolved_model(),
             device=self.device,
             compute_type=self.compute_type,
             cpu_threads=self.cpu_threads,
@@ -243,18 +250,23 @@ class Settings(BaseSettings):
     def pipeline_options(self) -> PipelineOptions:
         from dataclasses import replace
 
+        from nishabdham.adapt.registry import decoding_strategy
+
         vad = self.vad
+        model = self.model_options()
+        codeswitch = self.codeswitch
+        if codeswitch.strategy == "auto" and Path(model.model).is_dir():
+            # an adapted or converted model says how it decodes Telugu (pivot-trained, or writes Telugu script)
+            codeswitch = replace(codeswitch, strategy=decoding_strategy(model.model))
         if vad.backend == "pyannote" and not vad.pyannote_model and self.models_dir:
             from nishabdham.pipeline.speakers.pyannote_models import segmentation_dir
 
             vad = replace(vad, pyannote_model=str(segmentation_dir(self.models_dir)))
         return PipelineOptions(
-            model=self.model_options(),
+            model=model,
             normalize=self.normalize,
             transcribe=replace(self.decode, language=self.language, vad=vad),
-            codeswitch=replace(
-                self.codeswitch, glossary_files=(*self.codeswitch.glossary_files, *self._user_glossary())
-            ),
+            codeswitch=replace(codeswitch, glossary_files=(*codeswitch.glossary_files, *self._user_glossary())),
             segment=SegmentOptions(rules=self.rules),
             writer=WriterOptions(formats=self.formats, speaker_names=dict(self.speaker_names)),
             second_line=self.second_line,

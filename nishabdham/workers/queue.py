@@ -115,3 +115,18 @@ def _priority_queues(channel, name: str) -> list[str]:
         return list(dict.fromkeys(channel._q_for_pri(name, pri) for pri in channel.priority_steps))
     except AttributeError:  # another kombu: the plain list only
         return [name]
+
+
+def send_adapt(manifest: str, name: str, options: dict, settings: Settings, app: Celery | None = None) -> str:
+    """Send an adaptation (``nishabdham.adapt_model``) to the workers; returns its task id."""
+    from kombu.exceptions import OperationalError
+
+    from nishabdham.workers.celery_app import make_app
+    from nishabdham.workers.tasks import ADAPT_TASK_NAME
+
+    app = app or make_app(settings)
+    try:
+        result = app.send_task(ADAPT_TASK_NAME, args=[manifest, name, options], queue=settings.queue_name)
+    except (OperationalError, OSError) as exc:
+        raise QueueError(f"cannot reach Redis at {shown_url(settings.broker_url)} ({exc}): {BROKER_HINT}") from exc
+    return result.id

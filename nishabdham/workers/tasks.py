@@ -315,3 +315,43 @@ class Heartbeat:
                 self.store.heartbeat(self.job_id, self.worker)
             except NishabdhamError as exc:  # the store is busy or away: the next beat may get through
                 log.warning("job %s: heartbeat not recorded: %s", self.job_id, exc)
+
+
+# --------------------------------------------------------------------------- adapting a model
+
+ADAPT_TASK_NAME = "nishabdham.adapt_model"
+
+
+@shared_task(bind=True, name=ADAPT_TASK_NAME, acks_late=True, reject_on_worker_lost=True)
+def adapt_model_task(self, manifest: str, name: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Adapt Whisper to the rows of ``manifest`` and install it as ``name`` (see :mod:`nishabdham.adapt.job`).
+
+    ``options`` holds AdaptOptions fields and ``replace``; progress goes to ``update_state``. The
+    worker needs the adapt extra (torch, transformers): without it the task fails naming the extra.
+    """
+    return run_adapt(self.app.nishabdham_settings, manifest, name, options or {}, _task_progress(self, name))
+
+
+def run_adapt(settings: Settings, manifest: str, name: str, options: dict[str, Any], progress=None) -> dict[str, Any]:
+    """The task's work as a plain function: the result is ``installed``, ``refusal`` and the model card."""
+    from dataclasses import fields, replace
+
+    from nishabdham.adapt.job import adapt_model
+    from nishabdham.adapt.options import AdaptOptions
+
+    known = {f.name for f in fields(AdaptOptions)}
+    unknown = set(options) - known - {"replace", "guards"}
+    if unknown:
+        raise ConfigError(f"unknown adapt option(s): {', '.join(sorted(unknown))}")
+    chosen = replace(AdaptOptions(), **{k: v for k, v in options.items() if k in known})
+    result = adapt_model(
+        manifest,
+        name,
+        settings.data_dir,
+        settings.pipeline_options(),
+        chosen,
+        guards=options.get("guards", ()),
+        replace_existing=bool(options.get("replace")),
+        progress=progress or (lambda stage, fraction: None),
+    )
+    return {"name": name, "installed": result.installed, "refusal": result.refusal, "card": result.card}

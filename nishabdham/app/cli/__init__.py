@@ -21,6 +21,8 @@ COMMANDS = (
     "nishabdham.app.cli.worker",
     "nishabdham.app.cli.review",
     "nishabdham.app.cli.library",
+    "nishabdham.app.cli.adapt",
+    "nishabdham.app.cli.models",
 )
 
 

@@ -40,7 +40,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         metavar="NAME_OR_DIR",
-        help="bundled (default), a faster-whisper model name such as large-v3, or a local CTranslate2 model directory",
+        help="bundled (default), an adapted model's name (nishabdham models), a faster-whisper model name such as "
+        "large-v3, a local CTranslate2 model directory, or a Hugging Face Whisper checkpoint directory",
     )
     parser.add_argument("--language", choices=["auto", "te", "en"], help="spoken language (default auto)")
     parser.add_argument(

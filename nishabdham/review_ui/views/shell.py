@@ -8,7 +8,7 @@ import streamlit as st
 
 from nishabdham.errors import ConfigError, NishabdhamError
 from nishabdham.review_ui.auth import auth_mode, check_exposure
-from nishabdham.review_ui.views import jobs, library, review, signin, upload
+from nishabdham.review_ui.views import jobs, library, models, review, signin, upload
 from nishabdham.review_ui.views.context import PageContext, show_flashes
 from nishabdham.settings import load_settings
 
@@ -35,6 +35,9 @@ def run() -> None:
         "upload": st.Page(lambda: upload.render(ctx), title="Upload", url_path="upload", icon=":material/upload:"),
         "review": st.Page(lambda: review.render(ctx), title="Review", url_path="review", icon=":material/edit_note:"),
         "library": st.Page(lambda: library.render(ctx), title="Library", url_path="library", icon=":material/book:"),
+        "models": st.Page(
+            lambda: models.render(ctx), title="Models", url_path="models", icon=":material/model_training:"
+        ),
     }
     # Every page is registered even before sign-in, so a link to /review?job=... survives signing in;
     # but nothing of a page runs until then.
