@@ -30,7 +30,9 @@ COMPOSE_VARIABLES = (
 def run(argv: list[str], timeout_s: float = 600, env: dict | None = None, check: bool = True):
     result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s, env=env)
     if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(argv)} -> {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+        raise AssertionError(
+            f"{' '.join(argv)} -> {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
     return result
 
 

@@ -139,8 +139,6 @@ def test_everything_the_dockerfile_copies_is_in_the_repository_and_not_ignored()
     assert ".venv" in ignored and ".git" in ignored  # the context stays small
 
 
-
-
 # --------------------------------------------------------------------------- the stack, for real
 
 

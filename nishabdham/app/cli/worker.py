@@ -26,7 +26,9 @@ def register(subparsers) -> None:
         metavar="N",
         help="worker processes, each with its own model (default 1)",
     )
-    parser.add_argument("-n", "--name", metavar="NAME", help="node name (default nishabdham-<pid>@<host>; <host>~<n> in a container)")
+    parser.add_argument(
+        "-n", "--name", metavar="NAME", help="node name (default nishabdham-<pid>@<host>; <host>~<n> in a container)"
+    )
     parser.add_argument("--loglevel", help="log level (default: the log_level setting)")
     parser.add_argument(
         "celery_args", nargs=argparse.REMAINDER, metavar="-- CELERY_ARGS", help="passed to celery worker"
