@@ -228,7 +228,7 @@ def test_the_stack_in_containers_subtitles_a_batch_survives_a_killed_worker_and_
 
     # The batch, from a container of its own, as docs/DEPLOY.md gives it.
     batch = subprocess.Popen(
-        [*compose_base(stack), "run", "--rm", "--no-deps", "worker", "nishabdham", "batch", "/media/readings",
+        [*compose_base(stack), "run", "--rm", "--no-deps", "-T", "worker", "nishabdham", "batch", "/media/readings",
          "--out", "/media/subtitles", "--wait", "--no-progress"],
         cwd=ROOT, env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -330,7 +330,7 @@ def check_restarts_lose_nothing(stack: Stack, store: JobStore, media: Path) -> N
     later.mkdir()
     shutil.copyfile(ROOT / "samples" / "te_verse" / SAMPLE_VERSE, later / "verse.wav")
     give_to_container_user(later)
-    submitted = stack.compose("run", "--rm", "--no-deps", "worker", "nishabdham", "batch", "/media/later", "--out",
+    submitted = stack.compose("run", "--rm", "--no-deps", "-T", "worker", "nishabdham", "batch", "/media/later", "--out",
                               "/media/later-subtitles", "--no-progress", timeout_s=300)  # fmt: skip
     assert "1 sent to the workers" in submitted.stdout, submitted.stdout
     queued = job_of(store, "/media/later/verse.wav")
@@ -349,7 +349,7 @@ def check_restarts_lose_nothing(stack: Stack, store: JobStore, media: Path) -> N
     done = wait_until(lambda: store.get(queued.id).finished and store.get(queued.id), 300, "the queued job", stack)
     assert done.state == DONE and done.attempts == 1, done
     assert (media / "later-subtitles" / "verse.srt").is_file()
-    again = stack.compose("run", "--rm", "--no-deps", "worker", "nishabdham", "batch", "/media/readings", "--out",
+    again = stack.compose("run", "--rm", "--no-deps", "-T", "worker", "nishabdham", "batch", "/media/readings", "--out",
                           "/media/subtitles", "--wait", "--no-progress", timeout_s=300, check=False)  # fmt: skip
     assert "done: 0, failed: 1, skipped (already done): 2" in again.stdout, again.stdout + again.stderr
 
