@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nishabdham.evaluation.metrics import cer  # noqa: E402
+from nishabdham.pipeline.known_text.verse import parse_text  # noqa: E402
 from nishabdham.pipeline.runner import Pipeline  # noqa: E402
-from nishabdham.pipeline.verse import parse_text  # noqa: E402
 from tests.text_recordings import build_reading  # noqa: E402
 
 

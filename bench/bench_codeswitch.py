@@ -27,9 +27,9 @@ from nishabdham.pipeline.audio import load_audio  # noqa: E402
 from nishabdham.pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions  # noqa: E402
 from nishabdham.pipeline.codeswitch.hallucination import GuardOptions  # noqa: E402
 from nishabdham.pipeline.codeswitch.langid import LangIdOptions  # noqa: E402
-from nishabdham.pipeline.model import load_model  # noqa: E402
+from nishabdham.pipeline.decode.model import load_model  # noqa: E402
+from nishabdham.pipeline.decode.transcribe import DecodeRequest, transcribe  # noqa: E402
 from nishabdham.pipeline.runner import Pipeline, PipelineOptions  # noqa: E402
-from nishabdham.pipeline.transcribe import DecodeRequest, transcribe  # noqa: E402
 from nishabdham.types import Segment  # noqa: E402
 
 

@@ -66,8 +66,12 @@ def main() -> int:
         print(json.dumps(builtin_cost(Path(args.dev_data), args.minutes, args.rounds), indent=2), flush=True)
         return 0
 
-    from nishabdham.pipeline.diarize import DiarizeOptions, diarize, load_pipeline
-    from nishabdham.pipeline.pyannote_models import load_segmentation_model, locate_segmentation, segmentation_dir
+    from nishabdham.pipeline.speakers.diarize import DiarizeOptions, diarize, load_pipeline
+    from nishabdham.pipeline.speakers.pyannote_models import (
+        load_segmentation_model,
+        locate_segmentation,
+        segmentation_dir,
+    )
     from nishabdham.pipeline.vad import VadOptions, speech_regions
     from nishabdham.pipeline.vad.pyannote import detect
     from tests.diarization_pipeline import write_pipeline_dir
@@ -122,7 +126,7 @@ def builtin_cost(dev: Path, minutes: float, rounds: int = 2) -> dict:
     import torch
 
     from bench.bench_transcribe import make_recording
-    from nishabdham.pipeline.diarize import DiarizeOptions, diarize, load_pipeline
+    from nishabdham.pipeline.speakers.diarize import DiarizeOptions, diarize, load_pipeline
     from nishabdham.pipeline.vad import VadOptions
     from nishabdham.pipeline.vad.pyannote import detect
 

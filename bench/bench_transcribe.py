@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from nishabdham.pipeline.audio import load_audio  # noqa: E402
 from nishabdham.pipeline.codeswitch import PIVOT_PROMPT  # noqa: E402
-from nishabdham.pipeline.model import bundled_model_dir  # noqa: E402
+from nishabdham.pipeline.decode.model import bundled_model_dir  # noqa: E402
 
 
 def make_recording(dev: Path, minutes: float, target: Path) -> Path:

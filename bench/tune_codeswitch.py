@@ -218,7 +218,7 @@ def sane(models_dir: str = "") -> bool:
     from nishabdham.pipeline.codeswitch.lexicon import load_lexicon
     from nishabdham.pipeline.codeswitch.lm import load_lm
     from nishabdham.pipeline.codeswitch.restore import Restorer
-    from nishabdham.pipeline.model import default_models_dir
+    from nishabdham.pipeline.decode.model import default_models_dir
 
     folder = models_dir or str(default_models_dir())
     restorer = Restorer(load_lexicon(folder), lm=load_lm(folder))

@@ -32,13 +32,14 @@ from pydantic_settings import (
 from nishabdham.errors import ConfigError
 from nishabdham.pipeline.audio import NormalizeOptions
 from nishabdham.pipeline.codeswitch import CodeSwitchOptions
-from nishabdham.pipeline.diarize import DiarizeOptions
-from nishabdham.pipeline.model import ModelOptions
-from nishabdham.pipeline.qa import QaOptions
+from nishabdham.pipeline.cues.qa import QaOptions
+from nishabdham.pipeline.cues.rules import CueRules
+from nishabdham.pipeline.cues.segment import SegmentOptions
+from nishabdham.pipeline.cues.subtitles import FORMATS, WriterOptions
+from nishabdham.pipeline.decode.model import ModelOptions
+from nishabdham.pipeline.decode.transcribe import TranscribeOptions
 from nishabdham.pipeline.runner import PipelineOptions
-from nishabdham.pipeline.segment import CueRules, SegmentOptions
-from nishabdham.pipeline.subtitles import FORMATS, WriterOptions
-from nishabdham.pipeline.transcribe import TranscribeOptions
+from nishabdham.pipeline.speakers.diarize import DiarizeOptions
 from nishabdham.pipeline.vad import VadOptions
 
 ENV_PREFIX = "NISHABDHAM_"
@@ -233,7 +234,7 @@ class Settings(BaseSettings):
 
         vad = self.vad
         if vad.backend == "pyannote" and not vad.pyannote_model and self.models_dir:
-            from nishabdham.pipeline.pyannote_models import segmentation_dir
+            from nishabdham.pipeline.speakers.pyannote_models import segmentation_dir
 
             vad = replace(vad, pyannote_model=str(segmentation_dir(self.models_dir)))
         return PipelineOptions(

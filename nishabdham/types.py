@@ -87,7 +87,7 @@ class Cue:
 
     ``text`` is the primary line (Telugu script, English words per policy); an
     explicit ``\\n`` in it is a line break chosen by an editor, otherwise line
-    breaks are laid out by :func:`nishabdham.pipeline.segment.layout_lines`. ``second`` is
+    breaks are laid out by :func:`nishabdham.pipeline.cues.rules.layout_lines`. ``second`` is
     the English-readable second line (transliteration or translation).
     """
 
@@ -166,7 +166,7 @@ class Transcript:
     timings_ms: dict[str, int] = field(default_factory=dict)
     schema_version: int = 1
     alignment: dict[str, Any] = field(default_factory=dict)
-    """With a given text: the text file, its metre, and each line's placement (see pipeline.align)."""
+    """With a given text: the text file, its metre, and each line's placement (see pipeline.known_text.align)."""
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -70,7 +70,7 @@ def jfk() -> tuple[Path, str]:
 @pytest.fixture(scope="session")
 def model():
     """The real bundled Whisper base model, loaded once for the whole session."""
-    from nishabdham.pipeline.model import load_model
+    from nishabdham.pipeline.decode.model import load_model
 
     return load_model()
 

@@ -53,8 +53,9 @@ def synthetic_reading(dev_data, folder, target_ms: int, stem: str = "reading", p
     import soundfile
     from indic_transliteration import sanscript
 
+    from nishabdham.pipeline.cues.rules import CueRules
+    from nishabdham.pipeline.cues.segment import build_cues
     from nishabdham.pipeline.script import grapheme_len
-    from nishabdham.pipeline.segment import CueRules, build_cues
     from nishabdham.types import dumps
 
     folder = Path(folder)

@@ -10,12 +10,12 @@ import pytest
 
 from nishabdham.app.cli import main
 from nishabdham.errors import InputError
-from nishabdham.pipeline.align import align_text, snap_to_speech, text_cues, text_key
 from nishabdham.pipeline.codeswitch import second_line
-from nishabdham.pipeline.qa import qa_report
-from nishabdham.pipeline.segment import CueRules, VersePiece, verse_cues
-from nishabdham.pipeline.vad import SpeechRegion
-from nishabdham.pipeline.verse import (
+from nishabdham.pipeline.cues.qa import qa_report
+from nishabdham.pipeline.cues.rules import CueRules
+from nishabdham.pipeline.cues.segment import VersePiece, verse_cues
+from nishabdham.pipeline.known_text.align import align_text, snap_to_speech, text_cues, text_key
+from nishabdham.pipeline.known_text.verse import (
     identify_metre,
     line_metre,
     pada_breaks,
@@ -25,6 +25,7 @@ from nishabdham.pipeline.verse import (
     scan,
     yati_break,
 )
+from nishabdham.pipeline.vad import SpeechRegion
 from nishabdham.types import Segment, Transcript, Word
 
 L1 = "కలసపాడు బ్రిడ్జిపై నుంచి నీరు ప్రవహించింది"
@@ -411,7 +412,7 @@ def test_eval_scores_text_given_rows_apart(tmp_path):
 
 def test_upload_text_is_saved_beside_the_recording_and_changes_the_job(tmp_path):
     from nishabdham.errors import UploadError
-    from nishabdham.pipeline.verse import text_beside, text_options
+    from nishabdham.pipeline.known_text.verse import text_beside, text_options
     from nishabdham.review_ui.uploads import save_text
 
     recording = tmp_path / "poem.mp3"

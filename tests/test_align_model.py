@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from nishabdham.evaluation.metrics import cer
+from nishabdham.pipeline.known_text.verse import parse_text
 from nishabdham.pipeline.runner import Pipeline
-from nishabdham.pipeline.verse import parse_text
 from tests.text_recordings import build_reading
 
 pytestmark = pytest.mark.model

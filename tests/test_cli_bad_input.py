@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nishabdham.app.cli import main
-from nishabdham.pipeline.subtitles import parse_srt, parse_vtt
+from nishabdham.pipeline.cues.subtitles import parse_srt, parse_vtt
 from tests.conftest import ffmpeg, write_wav
 
 

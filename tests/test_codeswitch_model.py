@@ -11,9 +11,9 @@ import pytest
 from nishabdham.app.cli import main
 from nishabdham.evaluation.metrics import cer, telugu_script_share, wer
 from nishabdham.pipeline.audio import load_audio
+from nishabdham.pipeline.cues.rules import CueRules, line_limit
+from nishabdham.pipeline.cues.subtitles import parse_srt
 from nishabdham.pipeline.script import grapheme_len, script_share
-from nishabdham.pipeline.segment import CueRules, line_limit
-from nishabdham.pipeline.subtitles import parse_srt
 from tests.conftest import write_wav
 
 pytestmark = pytest.mark.model

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from nishabdham.pipeline.codeswitch import second_line
-from nishabdham.pipeline.diarize import DiarizeOptions, SpeakerTurn, assign_speakers, keep_out_of_nonspeech
-from nishabdham.pipeline.segment import CueRules
-from nishabdham.pipeline.subtitles import render_outputs
+from nishabdham.pipeline.cues.rules import CueRules
+from nishabdham.pipeline.cues.subtitles import render_outputs
+from nishabdham.pipeline.speakers.diarize import DiarizeOptions, SpeakerTurn, assign_speakers, keep_out_of_nonspeech
 from nishabdham.pipeline.vad import SpeechRegion
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.approval import approve

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from nishabdham.pipeline import encoder
 from nishabdham.pipeline.audio import load_audio
 from nishabdham.pipeline.codeswitch import PIVOT_PROMPT
-from nishabdham.pipeline.transcribe import (
+from nishabdham.pipeline.decode import encoder
+from nishabdham.pipeline.decode.transcribe import (
     DecodeRequest,
     TranscribeOptions,
     decode_windows,

@@ -15,7 +15,10 @@ import pytest
 
 from nishabdham.app.cli import main
 from nishabdham.errors import ConfigError, DependencyError, InputError, ModelError, ModelIntegrityError
-from nishabdham.pipeline.diarize import (
+from nishabdham.pipeline.cues.rules import CueRules
+from nishabdham.pipeline.cues.segment import build_cues
+from nishabdham.pipeline.cues.subtitles import WriterOptions, check_cues, parse_srt, render_outputs
+from nishabdham.pipeline.speakers.diarize import (
     DiarizeOptions,
     SpeakerTurn,
     assign_speakers,
@@ -25,9 +28,7 @@ from nishabdham.pipeline.diarize import (
     speaker_labels,
     word_speaker,
 )
-from nishabdham.pipeline.pyannote_models import SEGMENTATION_FILES, install_segmentation, verify_segmentation
-from nishabdham.pipeline.segment import CueRules, build_cues
-from nishabdham.pipeline.subtitles import WriterOptions, check_cues, parse_srt, render_outputs
+from nishabdham.pipeline.speakers.pyannote_models import SEGMENTATION_FILES, install_segmentation, verify_segmentation
 from nishabdham.pipeline.vad import SpeechRegion
 from nishabdham.pipeline.vad.pyannote import chunk_curves
 from nishabdham.settings import load_settings
@@ -178,13 +179,13 @@ def test_asking_for_the_speaker_stage_without_the_extra_says_what_to_install(
 
 
 def test_the_default_pipeline_never_imports_pyannote(no_pyannote):
-    from nishabdham.pipeline.diarize import finish_cues
+    from nishabdham.pipeline.speakers.diarize import finish_cues
 
     cue = Cue(0, 900, "a", words=tuple(words(("a", 0, 500))))
     out = finish_cues([cue], np.zeros(16000, np.float32), 16000, [SpeechRegion(0, 700)], DiarizeOptions(), RULES)
     assert out == [cue]
     with pytest.raises(DependencyError):
-        from nishabdham.pipeline.pyannote_models import import_pyannote
+        from nishabdham.pipeline.speakers.pyannote_models import import_pyannote
 
         import_pyannote()
 
@@ -239,7 +240,7 @@ def test_chunk_curves_find_speech_overlap_and_the_change():
 
 def test_a_transliterated_cue_splits_at_a_speaker_change_with_new_second_lines():
     from nishabdham.pipeline.codeswitch import second_line
-    from nishabdham.pipeline.diarize import SpeakerTurn, assign_speakers
+    from nishabdham.pipeline.speakers.diarize import SpeakerTurn, assign_speakers
 
     words = (Word(0, 500, "నీరు"), Word(600, 1000, "పద్యం"), Word(1500, 2000, "శతకం"))
     cue = Cue(0, 2000, "నీరు పద్యం శతకం", second=second_line("నీరు పద్యం శతకం"), words=words)
@@ -257,7 +258,7 @@ def test_speaker_count_options_reach_the_settings():
     import argparse
 
     from nishabdham.app.cli.speakers import add_speaker_arguments, speaker_overrides
-    from nishabdham.pipeline.diarize import speaker_counts
+    from nishabdham.pipeline.speakers.diarize import speaker_counts
 
     parser = argparse.ArgumentParser()
     add_speaker_arguments(parser)

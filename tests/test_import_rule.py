@@ -25,10 +25,10 @@ def test_a_stage_importing_settings_breaks_the_rule(tmp_path):
     """The check is real: a copy of the package where a stage reaches up to settings fails it."""
     shutil.copytree(ROOT / "nishabdham", tmp_path / "nishabdham", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    stage = tmp_path / "nishabdham" / "pipeline" / "qa.py"
+    stage = tmp_path / "nishabdham" / "pipeline" / "cues" / "qa.py"
     stage.write_text(
         stage.read_text(encoding="utf-8") + "\nfrom nishabdham.settings import Settings\n", encoding="utf-8"
     )
     result = _lint_imports(tmp_path)
     assert result.returncode != 0
-    assert "nishabdham.pipeline.qa -> nishabdham.settings" in result.stdout
+    assert "nishabdham.pipeline.cues.qa -> nishabdham.settings" in result.stdout

@@ -6,7 +6,7 @@ from nishabdham.pipeline.codeswitch.langid import ENGLISH, OTHER, ROMANIZED, TEL
 from nishabdham.pipeline.codeswitch.lexicon import load_lexicon
 from nishabdham.pipeline.codeswitch.lm import load_lm
 from nishabdham.pipeline.codeswitch.restore import Restorer
-from nishabdham.pipeline.model import default_models_dir
+from nishabdham.pipeline.decode.model import default_models_dir
 
 
 @pytest.fixture(scope="module")

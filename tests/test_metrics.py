@@ -20,7 +20,7 @@ from nishabdham.evaluation.metrics import (
     wer,
     word_counts,
 )
-from nishabdham.pipeline.segment import CueRules
+from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.types import Cue
 
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from nishabdham.errors import ModelError, ModelIntegrityError
-from nishabdham.pipeline.model import (
+from nishabdham.pipeline.decode.model import (
     BUNDLED_SIZE,
     ModelOptions,
     bundled_model_dir,

@@ -6,8 +6,8 @@ import pytest
 from nishabdham.pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions
 from nishabdham.pipeline.codeswitch.lm import load_lm
 from nishabdham.pipeline.codeswitch.nbest import language_evidence, rescore
-from nishabdham.pipeline.hypotheses import DecodeCall, Hypothesis, with_alternatives
-from nishabdham.pipeline.model import default_models_dir
+from nishabdham.pipeline.decode.hypotheses import DecodeCall, Hypothesis, with_alternatives
+from nishabdham.pipeline.decode.model import default_models_dir
 from nishabdham.pipeline.vad import SpeechRegion
 from nishabdham.types import Alternative, Segment, Word
 

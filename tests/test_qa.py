@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from nishabdham.pipeline.qa import QaOptions, QaReport, batch_summary, qa_report, summary
-from nishabdham.pipeline.segment import CueRules
+from nishabdham.pipeline.cues.qa import QaOptions, QaReport, batch_summary, qa_report, summary
+from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.types import Cue, Removal, Segment, Transcript, Word, dumps, from_jsonable
 
 RULES = CueRules()

@@ -14,7 +14,7 @@ import pytest
 
 from nishabdham.app.cli import main
 from nishabdham.errors import AudioDecodeError, OutputError
-from nishabdham.pipeline.subtitles import write_outputs
+from nishabdham.pipeline.cues.subtitles import write_outputs
 from nishabdham.settings import load_settings
 from nishabdham.types import Cue, Transcript, Word
 from nishabdham.workers import tasks

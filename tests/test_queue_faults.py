@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from nishabdham.pipeline.subtitles import parse_srt
+from nishabdham.pipeline.cues.subtitles import parse_srt
 from nishabdham.workers.store import DONE, FAILED
 from tests.conftest import ffmpeg, write_wav
 from tests.queue_support import start_nishabdham, wait_for

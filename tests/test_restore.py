@@ -9,7 +9,7 @@ import pytest
 from nishabdham.pipeline.codeswitch.lexicon import load_lexicon
 from nishabdham.pipeline.codeswitch.lm import load_lm
 from nishabdham.pipeline.codeswitch.restore import Restorer, align_cost, propose
-from nishabdham.pipeline.model import default_models_dir
+from nishabdham.pipeline.decode.model import default_models_dir
 
 
 @pytest.fixture(scope="module")

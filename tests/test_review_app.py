@@ -240,7 +240,7 @@ def test_the_published_text_typed_at_upload_goes_with_the_job(app, redis_server,
     import hashlib
     import json
 
-    from nishabdham.pipeline.verse import text_beside
+    from nishabdham.pipeline.known_text.verse import text_beside
     from nishabdham.workers.store import JobStore, database_url
     from nishabdham.workers.tasks import given_text
     from tests.conftest import tone, write_wav

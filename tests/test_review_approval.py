@@ -11,8 +11,8 @@ import soundfile
 from nishabdham.errors import GlossaryError, ReviewError
 from nishabdham.evaluation.manifest import ManifestRow
 from nishabdham.pipeline.codeswitch.glossary import load_glossary, read_terms
-from nishabdham.pipeline.segment import CueRules
-from nishabdham.pipeline.subtitles import parse_srt
+from nishabdham.pipeline.cues.rules import CueRules
+from nishabdham.pipeline.cues.subtitles import parse_srt
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.approval import approve, latest_approval
 from nishabdham.review_ui.evalsets import MANIFEST, latest_per_job, read_manifest, reviewed_set_dir, row_language

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nishabdham.errors import ReviewError
+from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.pipeline.script import grapheme_len
-from nishabdham.pipeline.segment import CueRules
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.quality import MachineText, cue_warnings, error_rates, qa_flags, severity
 from tests.review_support import cues as make_cues

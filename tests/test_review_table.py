@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nishabdham.pipeline.segment import CueRules
+from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui import table as tbl
 from nishabdham.review_ui.quality import MachineText

@@ -7,17 +7,9 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nishabdham.pipeline.cues.rules import CueRules, cue_lines, cue_problems, layout_lines
+from nishabdham.pipeline.cues.segment import Grouping, build_cues, clean_words, retime
 from nishabdham.pipeline.script import grapheme_len
-from nishabdham.pipeline.segment import (
-    CueRules,
-    Grouping,
-    build_cues,
-    clean_words,
-    cue_lines,
-    cue_problems,
-    layout_lines,
-    retime,
-)
 from nishabdham.types import Cue, Word
 
 RULES = CueRules()

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nishabdham.errors import OutputError, SubtitleFormatError
-from nishabdham.pipeline.segment import CueRules, cue_lines
-from nishabdham.pipeline.subtitles import (
+from nishabdham.pipeline.cues.rules import CueRules, cue_lines
+from nishabdham.pipeline.cues.subtitles import (
     WriterOptions,
     atomic_write_text,
     check_cues,

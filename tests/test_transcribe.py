@@ -1,6 +1,6 @@
 """Decoding requests: what a re-decode may cost."""
 
-from nishabdham.pipeline.transcribe import DecodeRequest, _token_budget
+from nishabdham.pipeline.decode.transcribe import DecodeRequest, _token_budget
 from nishabdham.pipeline.vad import SpeechRegion, Window
 
 

@@ -34,7 +34,7 @@ from nishabdham.evaluation.metrics import (
     word_counts,
 )
 from nishabdham.evaluation.speakers import SpeakerErrors
-from nishabdham.pipeline.segment import CueRules
+from nishabdham.pipeline.cues.rules import CueRules
 
 SCHEMA_VERSION = 1
 

@@ -252,6 +252,6 @@ def _distance(a: Timed, b: Timed) -> int:
 
 def rule_breaks(cues: Sequence, rules) -> int:
     """How many cues break a subtitle rule (length, lines, duration, reading speed, gap)."""
-    from nishabdham.pipeline.segment import cue_problems
+    from nishabdham.pipeline.cues.rules import cue_problems
 
     return sum(1 for i, cue in enumerate(cues) if cue_problems(cue, rules, cues[i + 1] if i + 1 < len(cues) else None))

@@ -22,8 +22,8 @@ from pathlib import Path
 from nishabdham.errors import AudioDecodeError, InputError, ManifestError, ModelError, NishabdhamError
 from nishabdham.evaluation.evaluate import EvalRun, ManifestInfo, RowScore, build_run, failed_row, score_row
 from nishabdham.evaluation.manifest import ManifestEntry, read_manifest
-from nishabdham.pipeline.segment import CueRules
-from nishabdham.pipeline.verse import read_text
+from nishabdham.pipeline.cues.rules import CueRules
+from nishabdham.pipeline.known_text.verse import read_text
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def speakers_for(entry: ManifestEntry, cues, notes: list[str]):
 
 def reference_cues_for(entry: ManifestEntry) -> list:
     """The reference SRT's cues that overlap the row's stretch of the recording."""
-    from nishabdham.pipeline.subtitles import parse_srt
+    from nishabdham.pipeline.cues.subtitles import parse_srt
 
     path = entry.reference_srt
     try:

@@ -13,17 +13,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from nishabdham.pipeline import encoder
-from nishabdham.pipeline.align import text_cues
 from nishabdham.pipeline.audio import Audio, NormalizeOptions, load_audio, with_speech
 from nishabdham.pipeline.codeswitch import CodeSwitcher, CodeSwitchOptions, second_line
 from nishabdham.pipeline.codeswitch.stage import LOST
-from nishabdham.pipeline.diarize import DiarizeOptions, finish_cues
-from nishabdham.pipeline.model import LoadedModel, ModelOptions, load_model
-from nishabdham.pipeline.progress import JobProgress, Progress, null_progress, step_weights
-from nishabdham.pipeline.segment import SegmentOptions, build_cues
-from nishabdham.pipeline.subtitles import WriterOptions, write_outputs
-from nishabdham.pipeline.transcribe import (
+from nishabdham.pipeline.cues.segment import SegmentOptions, build_cues
+from nishabdham.pipeline.cues.subtitles import WriterOptions, write_outputs
+from nishabdham.pipeline.decode import encoder
+from nishabdham.pipeline.decode.model import LoadedModel, ModelOptions, load_model
+from nishabdham.pipeline.decode.transcribe import (
     DecodeRequest,
     Decoding,
     TranscribeOptions,
@@ -33,8 +30,11 @@ from nishabdham.pipeline.transcribe import (
     transcribe,
     window_audio,
 )
+from nishabdham.pipeline.known_text.align import text_cues
+from nishabdham.pipeline.known_text.verse import PoemText
+from nishabdham.pipeline.progress import JobProgress, Progress, null_progress, step_weights
+from nishabdham.pipeline.speakers.diarize import DiarizeOptions, finish_cues
 from nishabdham.pipeline.vad import SpeechRegion, Window, plan_windows
-from nishabdham.pipeline.verse import PoemText
 from nishabdham.types import Cue, Segment, Transcript, Word, to_jsonable
 
 log = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ class _Redecoder:
         return plan_windows(inside, self.pipeline.options.transcribe.vad)
 
     def _context(self):
-        """Short encoder context for the stage's language checks (see pipeline.encoder)."""
+        """Short encoder context for the stage's language checks (see pipeline.decode.encoder)."""
         return encoder.short_context() if self.pipeline.codeswitch.options.short_context else nullcontext()
 
     def _decode(

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from nishabdham.errors import OutputError, ReviewError, SubtitleFormatError
 from nishabdham.files import atomic_write_text
-from nishabdham.pipeline.segment import CueRules
-from nishabdham.pipeline.subtitles import WriterOptions, render_outputs
+from nishabdham.pipeline.cues.rules import CueRules
+from nishabdham.pipeline.cues.subtitles import WriterOptions, render_outputs
 from nishabdham.review_ui.editing import ReviewCue
 from nishabdham.review_ui.evalsets import append_approval, reviewed_set_dir
 from nishabdham.review_ui.quality import error_rates

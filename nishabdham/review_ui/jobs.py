@@ -37,7 +37,7 @@ class Submitted:
 
 def submit_upload(store: JobStore, settings: Settings, path: Path) -> Submitted:
     """Make the job for an uploaded file and send it to the workers; QueueError when Redis is away."""
-    from nishabdham.pipeline.verse import text_options
+    from nishabdham.pipeline.known_text.verse import text_options
     from nishabdham.workers.queue import enqueue
     from nishabdham.workers.store import QUEUED, output_options
 

@@ -1,6 +1,6 @@
 """What the review page shows about each cue: rule warnings, QA flags, the machine's original.
 
-Rule warnings come from :func:`nishabdham.pipeline.segment.cue_problems` (lengths in
+Rule warnings come from :func:`nishabdham.pipeline.cues.rules.cue_problems` (lengths in
 grapheme clusters), so the page warns about exactly what the pipeline itself
 enforces. QA flags add what the machine knew about its own output (low word
 confidence, letters in a script that is neither Telugu nor Latin, text a
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nishabdham.evaluation.metrics import cer, wer
+from nishabdham.pipeline.cues.rules import CueRules, cue_problems
 from nishabdham.pipeline.script import script_counts
-from nishabdham.pipeline.segment import CueRules, cue_problems
 from nishabdham.review_ui.editing import ReviewCue
 from nishabdham.types import Removal
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nishabdham.errors import ReviewError
-from nishabdham.pipeline.segment import CueRules
+from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.editing import ReviewCue
 from nishabdham.review_ui.quality import MachineText, cue_warnings, qa_flags, severity

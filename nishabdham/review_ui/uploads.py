@@ -95,7 +95,7 @@ def save_text(recording: Path, text: str) -> Path | None:
     is too long or has no verse line.
     """
     from nishabdham.files import atomic_write_text
-    from nishabdham.pipeline.verse import parse_text
+    from nishabdham.pipeline.known_text.verse import parse_text
 
     if not text.strip():
         return None

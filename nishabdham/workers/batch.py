@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nishabdham.errors import InputError, OutputError
-from nishabdham.pipeline.verse import text_options
+from nishabdham.pipeline.known_text.verse import text_options
 from nishabdham.workers.store import DONE, FAILED, Job, JobStore, output_options
 
 if TYPE_CHECKING:
@@ -204,7 +204,7 @@ def deliver(items: Iterable[BatchItem], jobs: dict[str, Job]) -> list[Path]:
 
 
 def qa_rows(items: Iterable[BatchItem], jobs: dict[str, Job]) -> list[tuple[str, dict[str, Any]]]:
-    """(subtitle path, QA summary) of each done item, for :func:`nishabdham.pipeline.qa.batch_summary`."""
+    """(subtitle path, QA summary) of each done item, for :func:`nishabdham.pipeline.cues.qa.batch_summary`."""
     rows = []
     for item in items:
         job = jobs.get(item.job_id)
@@ -217,7 +217,7 @@ def qa_rows(items: Iterable[BatchItem], jobs: dict[str, Job]) -> list[tuple[str,
 def write_qa_summary(out: Path, items: Iterable[BatchItem], jobs: dict[str, Job]) -> Path:
     """``OUT/qa-summary.json``: the QA reports of the batch summed, worst file first."""
     from nishabdham.files import atomic_write_text
-    from nishabdham.pipeline.qa import batch_summary
+    from nishabdham.pipeline.cues.qa import batch_summary
     from nishabdham.types import dumps
 
     items = list(items)

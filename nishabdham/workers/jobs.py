@@ -43,7 +43,7 @@ class Job:
 
     Times are milliseconds since the epoch (``*_ms``), durations milliseconds.
     ``outputs`` are the paths written (the JSON transcript last), ``qa`` the
-    summary of the QA report (see :func:`nishabdham.pipeline.qa.summary`).
+    summary of the QA report (see :func:`nishabdham.pipeline.cues.qa.summary`).
     """
 
     id: str

@@ -37,8 +37,8 @@ from nishabdham.workers.jobs import Job, worker_name
 from nishabdham.workers.store import JobStore
 
 if TYPE_CHECKING:
+    from nishabdham.pipeline.known_text.verse import PoemText
     from nishabdham.pipeline.runner import Pipeline, PipelineOptions
-    from nishabdham.pipeline.verse import PoemText
     from nishabdham.settings import Settings
     from nishabdham.types import Transcript
 
@@ -78,7 +78,7 @@ class WorkerRuntime:
         A job with other settings gets a new pipeline (keeping the model when it is the same one):
         one pipeline, one model in memory at a time.
         """
-        from nishabdham.pipeline.model import load_model
+        from nishabdham.pipeline.decode.model import load_model
         from nishabdham.pipeline.runner import Pipeline
 
         current = self._pipeline
@@ -219,7 +219,7 @@ def run_job(job_id: str, process: WorkerRuntime, on_progress=None) -> Outcome:
 def execute(job: Job, process: WorkerRuntime, progress) -> tuple[Transcript, list[Path], dict[str, Any]]:
     """Run the pipeline for one claimed job; write subtitles and the QA report beside them."""
     from nishabdham.files import atomic_write_text
-    from nishabdham.pipeline.qa import qa_report, summary
+    from nishabdham.pipeline.cues.qa import qa_report, summary
 
     out_dir = Path(job.out_dir)
     remove_partial_outputs(out_dir, job.stem)
@@ -234,7 +234,7 @@ def execute(job: Job, process: WorkerRuntime, progress) -> tuple[Transcript, lis
 
 def given_text(job: Job) -> PoemText | None:
     """The job's given text (issue 14): ``poem.txt`` beside ``poem.mp3``, read as ``transcribe --text`` reads it."""
-    from nishabdham.pipeline.verse import read_text, text_beside
+    from nishabdham.pipeline.known_text.verse import read_text, text_beside
 
     beside = text_beside(job.source)
     return read_text(beside) if beside else None

@@ -29,7 +29,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from nishabdham.pipeline.codeswitch.lexicon import install_lexicon
     from nishabdham.pipeline.codeswitch.lm import install_lm
-    from nishabdham.pipeline.model import install_bundled_model, models_dir
+    from nishabdham.pipeline.decode.model import install_bundled_model, models_dir
 
     settings = settings_from(args)
     options = settings.model_options()

@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 from nishabdham.errors import ConfigError
-from nishabdham.pipeline.diarize import BUILTIN
+from nishabdham.pipeline.speakers.diarize import BUILTIN
 
 
 def add_speaker_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,7 +82,7 @@ def parse_names(values: list[str]) -> dict[str, str]:
 
 def check_available(settings) -> None:
     """Raise DependencyError / ModelError now, not per file, when the speaker stage cannot run."""
-    from nishabdham.pipeline.pyannote_models import import_pyannote, locate_segmentation
+    from nishabdham.pipeline.speakers.pyannote_models import import_pyannote, locate_segmentation
 
     options = settings.pipeline_options()
     vad = options.transcribe.vad

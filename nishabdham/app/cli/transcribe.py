@@ -73,7 +73,7 @@ def given_text(path: str | None, inputs: list[str]):
     """The ``--text`` file, read and checked before any decoding (None without ``--text``)."""
     if path is None:
         return None
-    from nishabdham.pipeline.verse import read_text
+    from nishabdham.pipeline.known_text.verse import read_text
 
     if len(inputs) != 1:
         raise InputError(f"--text gives the text of one reading; {len(inputs)} inputs were given", path=path)

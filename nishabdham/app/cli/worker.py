@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if args.config:  # the worker's processes build their settings from the environment
         os.environ["NISHABDHAM_CONFIG"] = str(args.config)
     if not settings.decode_workers:  # the processes share the cores instead of each taking them all
-        from nishabdham.pipeline.model import cpu_cores
+        from nishabdham.pipeline.decode.model import cpu_cores
 
         os.environ["NISHABDHAM_DECODE_WORKERS"] = str(max(1, cpu_cores() // max(1, args.concurrency)))
     from nishabdham.workers.celery_app import app

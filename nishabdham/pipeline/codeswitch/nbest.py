@@ -2,7 +2,7 @@
 
 The pivot decode's beam search ranks its hypotheses by the acoustic model alone, which has
 seen little Telugu. Each reading of a segment (the best and its
-:class:`~nishabdham.types.Alternative` s, see :mod:`nishabdham.pipeline.hypotheses`) is put
+:class:`~nishabdham.types.Alternative` s, see :mod:`nishabdham.pipeline.decode.hypotheses`) is put
 through the same word repair as the output (restored to Telugu script), then scored:
 
     score = acoustic log probability (relative to the best) + ``lm_weight`` x language evidence

@@ -19,8 +19,8 @@ from typing import Protocol
 from nishabdham.pipeline.codeswitch.glossary import Glossary
 from nishabdham.pipeline.codeswitch.hallucination import guard, with_words
 from nishabdham.pipeline.codeswitch.options import CodeSwitchOptions
+from nishabdham.pipeline.decode.transcribe import DecodeRequest, Planner
 from nishabdham.pipeline.script import script_counts
-from nishabdham.pipeline.transcribe import DecodeRequest, Planner
 from nishabdham.pipeline.vad import SpeechRegion, Window
 from nishabdham.types import Removal, Segment, Word
 

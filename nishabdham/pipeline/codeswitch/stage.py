@@ -48,7 +48,7 @@ from nishabdham.pipeline.codeswitch.planner import (
 )
 from nishabdham.pipeline.codeswitch.repair import TELUGU_VOICE, WordRepair, label
 from nishabdham.pipeline.codeswitch.restore import Restorer
-from nishabdham.pipeline.transcribe import DecodeRequest, Planner, uncovered
+from nishabdham.pipeline.decode.transcribe import DecodeRequest, Planner, uncovered
 from nishabdham.pipeline.vad import SpeechRegion
 from nishabdham.types import Removal, Segment
 
@@ -72,7 +72,7 @@ class CodeSwitcher:
     @property
     def folder(self) -> str:
         """Where the word list and word model are installed."""
-        from nishabdham.pipeline.model import default_models_dir
+        from nishabdham.pipeline.decode.model import default_models_dir
 
         return self.models_dir or str(default_models_dir())
 

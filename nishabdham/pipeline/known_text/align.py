@@ -27,10 +27,11 @@ from dataclasses import dataclass, field, replace
 import regex
 
 from nishabdham.pipeline.codeswitch.restore import latin_skeleton, normalize_latin
-from nishabdham.pipeline.segment import CueRules, SecondLine, VersePiece, clean_words, verse_cues
+from nishabdham.pipeline.cues.rules import CueRules, SecondLine
+from nishabdham.pipeline.cues.segment import VersePiece, clean_words, verse_cues
+from nishabdham.pipeline.known_text.verse import PoemText, line_metre, pada_breaks
 from nishabdham.pipeline.telugu import skeleton, to_iso
 from nishabdham.pipeline.vad import SpeechRegion
-from nishabdham.pipeline.verse import PoemText, line_metre, pada_breaks
 from nishabdham.types import Cue, Segment, Word
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 A pure function of the :class:`~nishabdham.types.Transcript`. It flags
 
 - cues that break the subtitle rules (length, lines, duration, reading speed,
-  gap), through :func:`nishabdham.pipeline.segment.cue_problems`;
+  gap), through :func:`nishabdham.pipeline.cues.rules.cue_problems`;
 - segments in a script the subtitles should never hold (Urdu, Tamil,
   Devanagari... where Telugu or English was spoken) and Telugu segments with a
   low share of Telugu script (romanized or mixed);
@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nishabdham.pipeline.cues.rules import CueRules, cue_problems
 from nishabdham.pipeline.script import script_counts, script_share
-from nishabdham.pipeline.segment import CueRules, cue_problems
 from nishabdham.types import Cue, Segment, Transcript
 
 HIGH, MEDIUM, LOW = 3, 2, 1

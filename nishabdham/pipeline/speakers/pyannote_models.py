@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from nishabdham.errors import DependencyError, ModelError, ModelIntegrityError
-from nishabdham.pipeline.model import default_models_dir, verify_files
+from nishabdham.pipeline.decode.model import default_models_dir, verify_files
 
 #: The command that installs the diarization models (named in integrity errors).
 DIARIZATION_SETUP = "nishabdham setup --diarization"

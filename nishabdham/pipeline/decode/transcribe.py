@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from nishabdham.pipeline import encoder, hypotheses
 from nishabdham.pipeline.audio import Audio
-from nishabdham.pipeline.model import LoadedModel
+from nishabdham.pipeline.decode import encoder, hypotheses
+from nishabdham.pipeline.decode.model import LoadedModel
 from nishabdham.pipeline.progress import Progress, null_progress
 from nishabdham.pipeline.script import dominant_script
 from nishabdham.pipeline.vad import SpeechRegion, VadOptions, Window, plan_windows, speech_regions
@@ -83,7 +83,7 @@ class DecodeRequest:
     beam_size: int | None = None
     """Override the options' beam width (re-decodes search greedily)."""
     hypotheses: int = 1
-    """Beam hypotheses to keep per decode for rescoring (1: the best only; see pipeline.hypotheses)."""
+    """Beam hypotheses to keep per decode for rescoring (1: the best only; see pipeline.decode.hypotheses)."""
     tokens_per_second: float | None = None
     """Stop after this many tokens per second of audio (re-decodes: a loop cannot run to 448 tokens).
     Romanized Telugu measured at 5.5 tokens/s (median) and 7.4 at most on the dev recordings."""
@@ -311,9 +311,9 @@ def detect_languages(model: LoadedModel, samples: np.ndarray, sample_rate: int =
     """Whisper's language probabilities for some audio (at most its first 30 s).
 
     The audio is encoded exactly as a decode of the same samples encodes its first 30 s, through
-    the model's encoder cache (:func:`nishabdham.pipeline.encoder.install`): a re-decode of a
+    the model's encoder cache (:func:`nishabdham.pipeline.decode.encoder.install`): a re-decode of a
     stretch just checked (romanizing, or as plain English) then reuses the encoder's work, unless
-    the check ran in a short context (:func:`nishabdham.pipeline.encoder.short_context`).
+    the check ran in a short context (:func:`nishabdham.pipeline.decode.encoder.short_context`).
     """
     from faster_whisper.audio import pad_or_trim
 

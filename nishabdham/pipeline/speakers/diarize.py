@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from nishabdham.errors import ModelError
-from nishabdham.pipeline.segment import CueRules, SecondLine, retime
+from nishabdham.pipeline.cues.rules import CueRules, SecondLine
+from nishabdham.pipeline.cues.segment import retime
 from nishabdham.pipeline.vad import SpeechRegion
 from nishabdham.types import Cue, Word
 
@@ -140,7 +141,7 @@ def diarize(samples: np.ndarray, sample_rate: int, options: DiarizeOptions, mode
     pipeline = load_pipeline(options.pipeline, options.token_env, models_dir)
     import torch
 
-    from nishabdham.pipeline.pyannote_models import torch_threads
+    from nishabdham.pipeline.speakers.pyannote_models import torch_threads
 
     waveform = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))[None]
     kwargs = speaker_counts(options)
@@ -181,7 +182,7 @@ def turns_of(output: Any) -> list[SpeakerTurn]:
 @lru_cache(maxsize=2)
 def load_pipeline(source: str, token_env: str = "HF_TOKEN", models_dir: str = "") -> Any:
     """Load a pyannote pipeline once per process: ``builtin``, a local directory, config file, or hub name."""
-    from nishabdham.pipeline.pyannote_models import import_pyannote
+    from nishabdham.pipeline.speakers.pyannote_models import import_pyannote
 
     import_pyannote("--diarize")
     if source == BUILTIN:

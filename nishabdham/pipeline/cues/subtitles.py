@@ -1,6 +1,6 @@
 """Subtitle files: SRT (pysrt), WebVTT and JSON writers, and strict readers.
 
-Every writer renders the same cues through :func:`nishabdham.pipeline.segment.cue_lines`,
+Every writer renders the same cues through :func:`nishabdham.pipeline.cues.rules.cue_lines`,
 so SRT and WebVTT always agree. Files are written to a temporary file beside
 the target and renamed into place: a crash or a bad input never leaves a
 half-written file, and an earlier complete file stays until the new one is
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from nishabdham.errors import OutputError, SubtitleFormatError
 from nishabdham.files import atomic_write_text
-from nishabdham.pipeline.segment import CueRules, cue_lines
+from nishabdham.pipeline.cues.rules import CueRules, cue_lines
 from nishabdham.types import Cue, Transcript, dumps
 
 FORMATS = ("srt", "vtt", "json")
@@ -124,7 +124,7 @@ def render_outputs(
     """File name -> content for every requested format (and the separate-language tracks)."""
     check_cues(transcript.cues, transcript.duration_ms)
     if options.speaker_names:
-        from nishabdham.pipeline.diarize import name_speakers
+        from nishabdham.pipeline.speakers.diarize import name_speakers
 
         transcript = replace(transcript, cues=tuple(name_speakers(transcript.cues, options.speaker_names)))
     files: dict[str, str] = {}
