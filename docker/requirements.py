@@ -35,7 +35,9 @@ def main(argv: list[str]) -> int:
         wanted = requirements(argv[2] if len(argv) > 2 else "pyproject.toml", [e for e in argv[1].split(",") if e])
         print("\n".join(r for r in wanted if not is_model_part(r)))
     elif argv[:1] == ["model-parts"] and len(argv) in (1, 2):
-        print("\n".join(r for r in requirements(argv[1] if len(argv) > 1 else "pyproject.toml", []) if is_model_part(r)))
+        print(
+            "\n".join(r for r in requirements(argv[1] if len(argv) > 1 else "pyproject.toml", []) if is_model_part(r))
+        )
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -32,7 +32,7 @@ import yaml
 
 from nishabdham.errors import NishabdhamError
 from nishabdham.evaluation.metrics import cer, telugu_script_share
-from nishabdham.pipeline.subtitles import parse_srt
+from nishabdham.pipeline.cues.subtitles import parse_srt
 from nishabdham.workers.store import DONE, FAILED, JobStore
 from tests.browser_support import chromium, sign_in, wait_until_idle
 from tests.conftest import ROOT
