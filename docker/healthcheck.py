@@ -15,10 +15,17 @@ import urllib.request
 
 
 def worker() -> str:
-    from nishabdham.workers.celery_app import app
+    # A bare Celery app on the worker's broker: the settings and the pipeline are not imported, so
+    # the check costs about a second of CPU, not the several a full start of the app would.
+    import os
+
+    from celery import Celery
+
     from nishabdham.workers.jobs import host_id
 
     me = "@" + host_id()
+    app = Celery("healthcheck", broker=os.environ.get("NISHABDHAM_BROKER_URL", "redis://127.0.0.1:6379/0"))
+    app.conf.broker_connection_retry_on_startup = False
     try:
         replies = app.control.ping(timeout=3.0)
     except Exception as exc:  # the broker is away: the worker cannot work either
