@@ -226,15 +226,23 @@ def test_the_stack_in_containers_subtitles_a_batch_survives_a_killed_worker_and_
     # The review UI answers, and shows nothing to a visitor who has not signed in.
     check_review_refuses_strangers(stack)
 
-    # The batch, from a container of its own, as docs/DEPLOY.md gives it.
+    # The batch, from a container of its own, as docs/DEPLOY.md gives it. (The store's tables are
+    # made first: two processes making them at the same moment race on PostgreSQL's catalogue.)
+    store = JobStore(stack.database_url)
     batch = subprocess.Popen(
         [*compose_base(stack), "run", "--rm", "--no-deps", "-T", "worker", "nishabdham", "batch", "/media/readings",
          "--out", "/media/subtitles", "--wait", "--no-progress"],
-        cwd=ROOT, env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=stack.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    store = JobStore(stack.database_url)
     try:
-        long_job = wait_until(lambda: job_of(store, "/media/readings/long reading.wav"), 120, "the jobs", stack)
+
+        def submitted():
+            if batch.poll() is not None:
+                out, err = batch.communicate()
+                raise AssertionError(f"the batch ended early ({batch.returncode}):\n{out}\n{err}")
+            return job_of(store, "/media/readings/long reading.wav")
+
+        long_job = wait_until(submitted, 180, "the jobs", stack)
 
         # Kill the worker container running the long reading in the middle of its transcription.
         def mid_transcription():
