@@ -71,7 +71,8 @@ def config() -> dict:
 
 def test_compose_runs_redis_postgres_two_workers_the_review_ui_and_flower_on_demand(config):
     services = config["services"]
-    assert set(services) == {"redis", "postgres", "worker", "review", "flower"}
+    assert set(services) == {"redis", "postgres", "worker", "review", "flower", "cli"}
+    assert services["cli"]["profiles"] == ["tools"] and "depends_on" not in services["cli"]
     assert services["worker"]["command"][:2] == ["nishabdham", "worker"]
     assert int(services["worker"]["scale"]) == 2
     assert services["review"]["command"][:2] == ["nishabdham", "review"]
@@ -96,13 +97,13 @@ def test_every_service_uses_the_host_network_and_listens_on_the_loopback_by_defa
 
 def test_workers_and_review_share_redis_postgres_and_the_media_and_the_queue_persists(config):
     services = config["services"]
-    for name in ("worker", "review"):
+    for name in ("worker", "review", "cli"):
         service = services[name]
         assert service["environment"]["NISHABDHAM_BROKER_URL"] == "redis://:@127.0.0.1:6379/0"  # no password
         assert service["environment"]["NISHABDHAM_DATABASE_URL"] == (
             "postgresql+psycopg://nishabdham:pg-secret@127.0.0.1:5432/nishabdham"
         )
-        assert {"redis", "postgres"} <= set(service["depends_on"])
+        assert name == "cli" or {"redis", "postgres"} <= set(service["depends_on"])
         assert {"/data", "/media"} <= {mount_target(v) for v in service["volumes"]}
         assert service["build"]["dockerfile"] == "docker/Dockerfile"
     assert "--appendonly" in services["redis"]["command"]  # queued jobs survive a restart
@@ -230,7 +231,7 @@ def test_the_stack_in_containers_subtitles_a_batch_survives_a_killed_worker_and_
     # made first: two processes making them at the same moment race on PostgreSQL's catalogue.)
     store = JobStore(stack.database_url)
     batch = subprocess.Popen(
-        [*compose_base(stack), "run", "--rm", "--no-deps", "-T", "worker", "nishabdham", "batch", "/media/readings",
+        [*compose_base(stack), "run", "--rm", "-T", "cli", "nishabdham", "batch", "/media/readings",
          "--out", "/media/subtitles", "--wait", "--no-progress"],
         cwd=ROOT, env=stack.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -338,7 +339,7 @@ def check_restarts_lose_nothing(stack: Stack, store: JobStore, media: Path) -> N
     later.mkdir()
     shutil.copyfile(ROOT / "samples" / "te_verse" / SAMPLE_VERSE, later / "verse.wav")
     give_to_container_user(later)
-    submitted = stack.compose("run", "--rm", "--no-deps", "-T", "worker", "nishabdham", "batch", "/media/later", "--out",
+    submitted = stack.compose("run", "--rm", "-T", "cli", "nishabdham", "batch", "/media/later", "--out",
                               "/media/later-subtitles", "--no-progress", timeout_s=300)  # fmt: skip
     assert "1 sent to the workers" in submitted.stdout, submitted.stdout
     queued = job_of(store, "/media/later/verse.wav")
@@ -357,7 +358,7 @@ def check_restarts_lose_nothing(stack: Stack, store: JobStore, media: Path) -> N
     done = wait_until(lambda: store.get(queued.id).finished and store.get(queued.id), 300, "the queued job", stack)
     assert done.state == DONE and done.attempts == 1, done
     assert (media / "later-subtitles" / "verse.srt").is_file()
-    again = stack.compose("run", "--rm", "--no-deps", "-T", "worker", "nishabdham", "batch", "/media/readings", "--out",
+    again = stack.compose("run", "--rm", "-T", "cli", "nishabdham", "batch", "/media/readings", "--out",
                           "/media/subtitles", "--wait", "--no-progress", timeout_s=300, check=False)  # fmt: skip
     assert "done: 0, failed: 1, skipped (already done): 2" in again.stdout, again.stdout + again.stderr
 
