@@ -19,12 +19,13 @@ DIAR_STAMP := $(DIAR_VENV)/.installed
 # PostgreSQL tests start a throw-away cluster with its initdb and pg_ctl).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup system-packages venv model waveform-editor demo samples test test-fast lint bench soak clean eval-dev eval-dev-baseline diarization-venv
+.PHONY: help setup system-packages venv model waveform-editor demo samples test test-fast lint bench soak clean eval-dev eval-dev-baseline diarization-venv image compose-test
 
 help:
 	@echo "make demo    - set up everything, then subtitle a bundled sample"
 	@echo "make test    - set up everything, then run the whole test suite"
 	@echo "make setup   - the set-up step alone (idempotent)"
+	@echo "make image   - build the Docker images (docs/DEPLOY.md); make compose-test runs the stack"
 
 setup: system-packages venv model waveform-editor
 
@@ -101,6 +102,18 @@ test-fast: setup
 SOAK_JOBS ?= 200
 soak: setup
 	SOAK_JOBS=$(SOAK_JOBS) $(BIN)/python -m pytest tests/test_queue_soak.py -m soak -s -q --timeout=10800
+
+# The Docker images of docker/compose.yaml (docs/DEPLOY.md), with no registry needed: where
+# python:3.11-slim-bookworm cannot be pulled the base is made from Debian packages (debootstrap).
+image:
+	@docker info >/dev/null 2>&1 || { echo "no Docker engine answers: start one (as root: docker/engine.sh start)" >&2; exit 1; }
+	docker/build-image.sh
+
+# The stack for real (tests/test_queue_docker.py): installs and starts a Docker engine where none runs
+# (and stops it after), builds the images, runs a batch through Redis, PostgreSQL, two workers and the
+# review UI in containers, with a worker killed and Redis and PostgreSQL restarted. Needs root.
+compose-test: venv system-packages
+	$(BIN)/python -m pytest -m docker tests/test_queue_docker.py -p no:cacheprovider --timeout=2400 -q -s
 
 bench: setup
 	$(BIN)/python bench/bench_queue.py

@@ -20,10 +20,19 @@ DEV_FIXTURES = {"dev_data", "te_rows"}
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that uses the dev recordings carries the ``devdata`` marker (``make test-fast`` leaves them out)."""
+    """A test that uses the dev recordings carries the ``devdata`` marker (``make test-fast`` leaves them out).
+
+    A ``docker`` test (the compose stack, ``make compose-test``) runs only when ``-m`` names ``docker``:
+    it is deselected, not skipped, everywhere else.
+    """
     for item in items:
         if DEV_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.devdata)
+    if "docker" not in (config.getoption("markexpr", "") or ""):
+        deselected = [item for item in items if item.get_closest_marker("docker")]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = [item for item in items if not item.get_closest_marker("docker")]
 
 
 #: The seed of CTranslate2's sampler in model tests (Whisper's sampled temperature fallback).

@@ -7,7 +7,9 @@ with the same settings is the same job, so no work is done twice.
 
 A running job is held by one worker process, named ``host:pid``. The claim is
 lost when that process is gone (checked on the same host) or when it gave no
-heartbeat for the lease (any host).
+heartbeat for the lease (any host). In a container the host is qualified by the
+container's PID namespace (:func:`host_id`): containers with host networking
+share the machine's name, and one container's PIDs mean nothing in another.
 """
 
 from __future__ import annotations
@@ -156,15 +158,29 @@ def job_options(settings: Settings, source: str | Path) -> dict[str, Any]:
     return {**output_options(settings), **text_options(source), **library_options(settings.library)}
 
 
+#: The inode number of the machine's own (initial) PID namespace, the same on every Linux.
+INITIAL_PID_NAMESPACE = "4026531836"
+
+
+def host_id() -> str:
+    """The machine's name, or ``name~N`` inside a container (N its PID namespace): where this process's PIDs mean something."""
+    host = socket.gethostname()
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").removeprefix("pid:[").removesuffix("]")
+    except OSError:
+        return host
+    return host if namespace == INITIAL_PID_NAMESPACE else f"{host}~{namespace}"
+
+
 def worker_name() -> str:
     """``host:pid`` of this process: who holds a claim."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{host_id()}:{os.getpid()}"
 
 
 def claim_is_lost(job: Job, now: int, lease_ms: int) -> bool:
     """True when the worker that claimed ``job`` is known dead or silent past the lease."""
     host, _, pid = job.worker.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid)):
+    if host == host_id() and pid.isdigit() and not _pid_alive(int(pid)):
         return True
     return job.heartbeat_ms is None or now - job.heartbeat_ms > lease_ms
 

@@ -26,7 +26,9 @@ def register(subparsers) -> None:
         metavar="N",
         help="worker processes, each with its own model (default 1)",
     )
-    parser.add_argument("-n", "--name", metavar="NAME", help="node name (default nishabdham-<pid>@<host>)")
+    parser.add_argument(
+        "-n", "--name", metavar="NAME", help="node name (default nishabdham-<pid>@<host>; <host>~<n> in a container)"
+    )
     parser.add_argument("--loglevel", help="log level (default: the log_level setting)")
     parser.add_argument(
         "celery_args", nargs=argparse.REMAINDER, metavar="-- CELERY_ARGS", help="passed to celery worker"
@@ -36,6 +38,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from nishabdham.app.cli.common import settings_from
+    from nishabdham.workers.jobs import host_id
     from nishabdham.workers.queue import check_broker
 
     settings = settings_from(args)
@@ -54,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         f"--loglevel={args.loglevel or settings.log_level}",
         f"--concurrency={args.concurrency}",
         f"--queues={settings.queue_name}",
-        f"--hostname={args.name or f'nishabdham-{os.getpid()}@%h'}",
+        f"--hostname={args.name or f'nishabdham-{os.getpid()}@{host_id()}'}",
         "--without-mingle",
         "--without-gossip",
         *extra,
