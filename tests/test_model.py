@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from nishabdham.errors import ModelError, ModelIntegrityError
+from nishabdham.installed import sha256_file
 from nishabdham.pipeline.decode.model import (
     BUNDLED_SHA256,
     BUNDLED_SIZE,
@@ -15,7 +16,6 @@ from nishabdham.pipeline.decode.model import (
     install_bundled_model,
     load_model,
     resolve_device,
-    sha256_file,
     verify_bundled_model,
 )
 
