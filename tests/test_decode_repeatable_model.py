@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from nishabdham.pipeline.audio import load_audio
+from nishabdham.pipeline.decode.request import DecodeRequest
 from nishabdham.pipeline.decode.transcribe import TranscribeOptions, transcribe
 
 pytestmark = pytest.mark.model
@@ -22,9 +23,14 @@ EVERY_STEP = TranscribeOptions(language="te", fallback="beam", temperatures=(0.0
 def words(model, options: TranscribeOptions) -> list[list[tuple[str, int, int]]]:
     out = []
     for clip in CLIPS:
-        decoding = transcribe(model, load_audio(clip), options)
+        decoding = transcribe(model, load_audio(clip), options, native)
         out.append([(w.text, w.start_ms, w.end_ms) for s in decoding.segments for w in s.words])
     return out
+
+
+def native(window, language: str) -> DecodeRequest:
+    """Every window decoded as native Telugu (no pivot): the decode itself is the point here."""
+    return DecodeRequest(language, strategy="native")
 
 
 def seconds(clip: Path) -> float:
