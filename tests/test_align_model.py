@@ -65,12 +65,8 @@ def test_introduction_stanza_repeat_and_skip(pipeline, spk_c, jfk, tmp_path):
     assert cer([p.text for p in lines], [" ".join(c.text for c in cues) for cues in found]) == 0.0
     starts = [abs(cues[0].start_ms - p.speech_start_ms) for cues, p in zip(found, lines)]
     ends = [abs(cues[-1].end_ms - p.speech_end_ms) for cues, p in zip(found, lines)]
-    # Typical mean 0.07/0.11 s; in some runs one or two line ends land late, on the next pause
-    # (ends 34, 62, 454, 1231 ms in one full-suite run), as decodes vary with Whisper's sampled
-    # fallback (once a start 2.4 s late): at least half of the starts and half of the ends hold
-    # the target, and every edge but one is within 1.5 s.
-    assert sorted(starts)[1] <= 250 and sorted(ends)[1] <= 250, (starts, ends)
-    assert sorted(starts + ends)[-2] <= 1500, (starts, ends)
+    # Each line's first and last cue against where its speech starts and ends: mean error <= 0.25 s.
+    assert sum(starts) / len(starts) <= 250 and sum(ends) / len(ends) <= 250, (starts, ends)
 
     report = transcript.alignment
     assert report["skipped"] == [4] and report["repeated"] == [2]  # file line numbers (a blank line before c)

@@ -44,9 +44,9 @@ def test_dev_clips_reach_cer_0_50_and_95_percent_telugu_script(dev_run, te_rows,
         json.dumps({**figures, "hypotheses": hyps}, ensure_ascii=False, indent=1)
     )
     assert figures["cer"] <= 0.50, figures
-    # 95.0 % on this machine; Whisper's temperature fallback samples, so a clip's letters move a
-    # little from run to run (94.97-95.05 % seen): the bar sits one point under the figure.
-    assert figures["telugu_script_share"] >= 0.94, figures
+    # 95.9 % with the pinned kernels and the beam fallback, the same every run (it moved between
+    # 94.97 and 95.05 % while the fallback sampled, and the bar sat at 94 %).
+    assert figures["telugu_script_share"] >= 0.95, figures
 
 
 def test_json_records_language_strategy_and_removals(dev_run, te_rows):

@@ -69,9 +69,10 @@ def test_eval_scores_good_rows_reports_bad_lines_and_guards_a_baseline(small_set
     assert run.n == 2 and run.failed == 0 and len(run.problems) == 3
     english = next(r for r in run.rows if r.lang == "en")
     hypothesis = english.hypothesis.lower()
-    # only its 2.8 s (base int8 on some CPUs hears "and so i fellow americans": two of five words off)
+    # only its 2.8 s (the tests' pinned kernels read what this machine reads: "And so my fellow
+    # Americans."; base int8 with another CPU's kernels has heard "and so i fellow americans")
     assert hypothesis.startswith("and so") and "fellow americans" in hypothesis and "ask" not in hypothesis
-    assert english.wer <= 0.4
+    assert english.wer <= 0.2
     telugu = next(r for r in run.rows if r.lang == "te")
     assert telugu.alignment and telugu.cer is not None
     assert run.by_category["script"].n == 1

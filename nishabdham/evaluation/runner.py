@@ -5,8 +5,8 @@ temporary WAV, then :class:`nishabdham.pipeline.runner.Pipeline` runs on it exac
 ``nishabdham transcribe`` would (the model is loaded once). The decoder's
 random seed is set before each row, but CTranslate2 seeds each decoding thread
 only once, when it first samples: with Whisper's sampled temperature fallback
-(``decode.fallback = "sample"``) runs can still differ; ``"beam"`` makes them
-repeatable (docs/DETERMINISM.md). A row that cannot be run is reported with its manifest line
+(``decode.fallback = "sample"``) runs can still differ; the default ``"beam"`` makes
+them repeatable (docs/DETERMINISM.md). A row that cannot be run is reported with its manifest line
 and the others go on; only a model that cannot be loaded stops everything.
 """
 
