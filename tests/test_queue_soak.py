@@ -202,9 +202,7 @@ def run_with_faults(queue, store, postgres, witness: Worker, worker_a: Worker, f
         "memory_window_jobs": window,
         "witness_rss_mib_first": round(min(first), 1) if first else None,
         "witness_rss_mib_last": round(min(last), 1) if last else None,
-        "witness_rss_mib_median_first_last": [
-            round(statistics.median(f), 1) if f else None for f in (first, last)
-        ],
+        "witness_rss_mib_median_first_last": [round(statistics.median(f), 1) if f else None for f in (first, last)],
         "witness_rss_mib_peak": round(max(rss for _, rss in memory), 1) if memory else None,
         "witness_rss_mib_by_jobs_done": memory_curve(memory),
     }
