@@ -129,7 +129,8 @@ def test_tiny_adapt_installs_lists_and_decodes(te_rows, tmp_path, capsys):
         )
         == 0
     )
-    result = json.loads(next((tmp_path / "subs").glob("*.json")).read_text(encoding="utf-8"))
+    transcript = tmp_path / "subs" / f"{Path(te_rows[2]['path']).stem}.json"  # not its .qa.json beside it
+    result = json.loads(transcript.read_text(encoding="utf-8"))
     text = json.dumps(result, ensure_ascii=False)
     assert '"reader-a"' in text and "pivot" in text  # the adapted model, decoding through the pivot it learned
     assert any("\u0c00" <= ch <= "\u0c7f" for ch in text)  # Telugu restored from its romanization
