@@ -4,11 +4,11 @@ Each setting runs ``nishabdham eval --dev`` in its own process (CTranslate2 read
 variables once, when it loads), one after the other in this one call:
 
 - ``avx2-pinned``: the regression guard's pinned kernels (``devset.REPRODUCIBLE_KERNELS``:
-  CTranslate2 at AVX2, Intel MKL for the matrix products, MKL's reproducible AVX2 mode);
+  CTranslate2 at AVX2, oneDNN for the matrix products, capped at AVX2);
 - ``machine``: this machine's own kernels (nothing set: the widest ISA the CPU has, MKL on Intel,
-  oneDNN on AMD; no ``MKL_CBWR``);
+  oneDNN on AMD);
 - ``avx512`` where the CPU has AVX-512 (``CT2_FORCE_CPU_ISA=AVX512``), else ``avx``
-  (``CT2_FORCE_CPU_ISA=AVX``): the kernels of another CPU generation.
+  (``CT2_FORCE_CPU_ISA=AVX``, ``ONEDNN_MAX_CPU_ISA=AVX``): the kernels of another CPU generation.
 
 Figures: CER on the tuning fold (cv_te_spkA), the held-out fold (cv_te_spkC) and pooled Telugu, and
 the spread (largest minus smallest) of each across the settings; ``--json`` keeps every run.
@@ -33,8 +33,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-KERNEL_VARIABLES = ("CT2_FORCE_CPU_ISA", "CT2_USE_MKL", "MKL_CBWR")
-PINNED = {"CT2_FORCE_CPU_ISA": "AVX2", "CT2_USE_MKL": "1", "MKL_CBWR": "AVX2"}  # devset.REPRODUCIBLE_KERNELS
+KERNEL_VARIABLES = ("CT2_FORCE_CPU_ISA", "CT2_USE_MKL", "MKL_CBWR", "ONEDNN_MAX_CPU_ISA")
+PINNED = {"CT2_FORCE_CPU_ISA": "AVX2", "CT2_USE_MKL": "0", "ONEDNN_MAX_CPU_ISA": "AVX2"}  # devset.REPRODUCIBLE_KERNELS
+
+
+#: The kernels of an older CPU generation: both libraries at AVX.
+AVX = {"CT2_FORCE_CPU_ISA": "AVX", "ONEDNN_MAX_CPU_ISA": "AVX"}
 
 
 def has_avx512() -> bool:
@@ -46,7 +50,7 @@ def has_avx512() -> bool:
 
 def settings() -> dict[str, dict[str, str]]:
     """The three kernel settings of this CPU, by name."""
-    third = ("avx512", {"CT2_FORCE_CPU_ISA": "AVX512"}) if has_avx512() else ("avx", {"CT2_FORCE_CPU_ISA": "AVX"})
+    third = ("avx512", {"CT2_FORCE_CPU_ISA": "AVX512"}) if has_avx512() else ("avx", AVX)
     return {"avx2-pinned": PINNED, "machine": {}, third[0]: third[1]}
 
 

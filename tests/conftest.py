@@ -12,8 +12,8 @@ import pytest
 
 from nishabdham.evaluation.devset import pin_kernels
 
-#: Every test decodes with the regression guard's CPU kernels (CTranslate2 at AVX2, Intel MKL in its
-#: reproducible mode), in this process and in the workers it starts: int8 products differ by
+#: Every test decodes with the regression guard's CPU kernels (CTranslate2 and oneDNN both held to
+#: AVX2), in this process and in the workers it starts: int8 products differ by
 #: instruction set and library (docs/DETERMINISM.md), and on another CI machine's own kernels a
 #: model test read another transcript (a Telugu part of the code-switched reading at 87.5 % Telugu
 #: script instead of 100 %). A test's outcome must not depend on which CPU CI draws. Set before

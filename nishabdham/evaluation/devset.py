@@ -25,12 +25,15 @@ BASELINE = ROOT / "eval" / "baseline-dev.json"
 #: ``make eval-dev`` reports beside the pooled figures: what an unseen voice can expect.
 TUNING_SPEAKERS = ("cv_te_spkA",)
 #: CPU kernels the dev set is scored with: the same arithmetic on every x86-64 machine with AVX2,
-#: Intel or AMD (CTranslate2's own kernels at AVX2; Intel MKL for the matrix products, also on AMD,
-#: in its conditional-numerical-reproducibility mode). With each machine's own kernels the decodes
-#: differ, and Whisper base's output on Telugu is fragile: on the same code the held-out CER was
-#: 0.383 on one machine and 0.409 on another, so a baseline from one machine failed on the other.
+#: Intel or AMD: CTranslate2's own kernels at AVX2, and oneDNN (not Intel MKL, which CTranslate2
+#: picks on Intel CPUs only) for the matrix products, capped at AVX2 too. Integer (int8) products
+#: are exact whatever the blocking, so what differs between CPUs is the instruction set, and both
+#: libraries are held to one. With each machine's own kernels the decodes differ, and Whisper
+#: base's output on Telugu is fragile: on the same code the held-out CER was 0.383 on one machine
+#: and 0.409 on another, so a baseline from one machine failed on the other. (An earlier pin forced
+#: MKL everywhere: on AMD CPUs MKL's int8 products run about eight times slower, docs/DETERMINISM.md.)
 #: Variables already set in the environment are kept.
-REPRODUCIBLE_KERNELS = {"CT2_FORCE_CPU_ISA": "AVX2", "CT2_USE_MKL": "1", "MKL_CBWR": "AVX2"}
+REPRODUCIBLE_KERNELS = {"CT2_FORCE_CPU_ISA": "AVX2", "CT2_USE_MKL": "0", "ONEDNN_MAX_CPU_ISA": "AVX2"}
 _AUDIO = {".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus"}
 
 

@@ -61,7 +61,7 @@ def register(subparsers) -> None:
         choices=("pinned", "machine"),
         default="pinned",
         help="with --dev: CPU kernels pinned to the same arithmetic on every machine (default), or the"
-        " machine's own (CT2_FORCE_CPU_ISA and MKL variables in the environment still apply;"
+        " machine's own (CT2_FORCE_CPU_ISA, CT2_USE_MKL and ONEDNN_MAX_CPU_ISA in the environment still apply;"
         " bench/bench_kernels.py)",
     )
     parser.add_argument("--no-history", action="store_true", help="do not keep this run in <data_dir>/eval/runs")
