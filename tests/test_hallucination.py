@@ -1,6 +1,6 @@
 """The hallucination guard removes only what nothing was said under, and says why."""
 
-from nishabdham.pipeline.codeswitch.hallucination import SpeechCoverage, guard
+from nishabdham.pipeline.codeswitch.hallucination import SpeechCoverage, drop_double_readings, guard
 from nishabdham.pipeline.vad import SpeechRegion
 from nishabdham.types import Segment, Word
 
@@ -113,3 +113,20 @@ def test_a_loop_run_into_the_end_of_a_window_goes_whole_as_one_removal():
     kept, removed = guard([segment], SPEECH)
     assert kept[0].text == "kalasa paadu bridge"
     assert len(removed) == 1 and removed[0].text == ",Shush (x7)" and "repetition loop" in removed[0].reason
+
+
+def test_a_second_reading_of_the_same_speech_goes_and_the_longer_stays():
+    """A re-decode's "Marco." lying over the first word of a Telugu line read as మా కారను ...: one goes."""
+    telugu = seg("మా కారను గుర్తించి వాళ్ళు", 20292, 23332)
+    english = seg("Marco.", 20184, 20500)  # 208 of its 316 ms inside the Telugu line
+    before, after = seg("Ask what you can do", 14776, 17156), seg("అన్నగా ఉంది", 23784, 25224)
+    kept, removed = drop_double_readings([before, english, telugu, after])
+    assert kept == [before, telugu, after]
+    assert [(r.text, r.start_ms) for r in removed] == [("Marco.", 20184)] and "read twice" in removed[0].reason
+
+
+def test_neighbours_that_touch_or_barely_overlap_both_stay():
+    a, b = seg("పాలై పైరు గాలి", 1016, 3184), seg("lu no.", 3184, 3464)
+    c = seg("రంభనములు", 3400, 4400)  # 64 ms of its 1000 inside the one before
+    kept, removed = drop_double_readings([c, a, b])
+    assert kept == [a, b, c] and removed == []

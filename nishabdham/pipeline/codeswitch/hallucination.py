@@ -252,6 +252,41 @@ def _drop_repeated_segments(
     return kept, removed
 
 
+def drop_double_readings(segments: Sequence[Segment]) -> tuple[list[Segment], list[Removal]]:
+    """One stretch of speech read twice: the shorter reading goes.
+
+    Whisper's own segments never overlap in time; the stage's re-decodes (an English check, a
+    rescue of uncovered speech) can leave a reading beside the first pass's reading of the same
+    stretch, in another language or script ("Marco." over the first word of a Telugu line read
+    as మా కారను ...). A segment that lies more than half inside a longer one is such a second
+    reading; the longer one, which covers the speech around it too, is kept.
+    """
+    ordered = sorted(segments, key=lambda s: (s.start_ms, s.end_ms))
+    dropped: set[int] = set()
+    for i, a in enumerate(ordered):
+        for j in range(i + 1, len(ordered)):
+            b = ordered[j]
+            if b.start_ms >= a.end_ms:
+                break
+            longer, shorter = (a, j) if _length(a) >= _length(b) else (b, i)
+            if _overlaps(longer, ordered[shorter]):
+                dropped.add(shorter)
+    removed = [
+        Removal(
+            ordered[k].start_ms,
+            ordered[k].end_ms,
+            ordered[k].text,
+            "read twice: the same speech is read by a longer line around it",
+        )
+        for k in sorted(dropped)
+    ]
+    return [s for k, s in enumerate(ordered) if k not in dropped], removed
+
+
+def _length(segment: Segment) -> int:
+    return segment.end_ms - segment.start_ms
+
+
 def _unspoken(words: list[Word], coverage, options: GuardOptions) -> bool:
     if not words:
         return True

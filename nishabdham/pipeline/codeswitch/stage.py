@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from nishabdham.pipeline.codeswitch import english, nbest
 from nishabdham.pipeline.codeswitch.glossary import Glossary, load_glossary, starter_path
-from nishabdham.pipeline.codeswitch.hallucination import ECHO, guard, strip_known_lines
+from nishabdham.pipeline.codeswitch.hallucination import ECHO, drop_double_readings, guard, strip_known_lines
 from nishabdham.pipeline.codeswitch.lexicon import Lexicon, load_lexicon
 from nishabdham.pipeline.codeswitch.lm import load_lm
 from nishabdham.pipeline.codeswitch.options import CodeSwitchOptions
@@ -142,7 +142,8 @@ class CodeSwitcher:
             workers,
         )
         out = [segment for segments in checked for segment in segments if segment.words]
-        out = self._cover(out, regions, removed, language, decoder)
+        out, doubles = drop_double_readings(self._cover(out, regions, removed, language, decoder))
+        removed.extend(doubles)
         return english.sentence_case(out), removed
 
     def _rescore(self, segments: Sequence[Segment], language: str) -> list[Segment]:
