@@ -67,11 +67,11 @@ def test_split_uses_word_timestamps_when_words_match():
 def test_split_is_proportional_to_graphemes_without_matching_words():
     cues = ed.edit_text(make_cues(), "c0003", "this is an english line with more words")
     cue = cues[2]
-    out = ed.split_cue(cues, cue.id, 4, gap_ms=80)
+    out = ed.split_cue(cues, cue.id, 4, CueRules(min_gap_ms=80), DURATION)
     head, tail = out[2], out[3]
     left, right = grapheme_len("thisisanenglish"), grapheme_len("linewithmorewords")
     boundary = cue.start_ms + round(cue.duration_ms * left / (left + right))
-    assert head.end_ms == boundary - 40 and tail.start_ms == boundary + 40
+    assert head.end_ms == boundary - 40 and tail.start_ms == boundary + 40  # the rules' minimum gap, around it
     assert tail.start_ms - head.end_ms == 80
 
 
@@ -101,12 +101,27 @@ def test_merge_joins_text_times_words_and_tags():
         ed.merge_with_next(cues, "c0004")
 
 
-def test_split_then_merge_gives_back_the_text_and_times():
+def test_split_then_merge_gives_back_the_text_and_spans_both_pieces():
     cues = make_cues()
-    split = ed.split_cue(cues, "c0001", 3)
-    merged = ed.merge_with_next(split, "c0001")
-    assert merged[0].text == cues[0].text
-    assert (merged[0].start_ms, merged[0].end_ms) == (cues[0].start_ms, cues[0].end_ms)
+    split = ed.split_cue(cues, "c0001", 3, CueRules(), DURATION)
+    merged = ed.merge_with_next(split, "c0001", CueRules(), DURATION)
+    assert merged[0].text == cues[0].text and merged[0].words == cues[0].words
+    # the split's tail is held on screen into the free time after it (reading time, hold before a pause)
+    assert split[1].end_ms > cues[0].end_ms
+    assert (merged[0].start_ms, merged[0].end_ms) == (cues[0].start_ms, split[1].end_ms)
+
+
+def test_a_split_and_a_merge_are_fitted_to_the_subtitle_rules():
+    """The review UI splits and merges with the pipeline's edits: pieces get the minimum duration and gap."""
+    rules = CueRules(min_duration_ms=1500, min_gap_ms=120)
+    cues = make_cues()
+    cue = cues[0]  # five words of 500 ms with 100 ms between
+    head, tail = ed.split_cue(cues, cue.id, 1, rules, DURATION)[:2]
+    assert head.end_ms - head.start_ms >= 1500 and tail.end_ms - tail.start_ms >= 1500
+    assert tail.start_ms - head.end_ms >= 120 and 0 <= head.start_ms <= cue.start_ms  # free time before it too
+    assert tail.end_ms <= cues[1].start_ms - 120  # never into the next cue's gap
+    with pytest.raises(ReviewError, match="too little to split"):
+        ed.split_cue(cues, cue.id, 1, CueRules(min_gap_ms=cue.duration_ms), DURATION)
 
 
 def test_shift_moves_every_cue_and_word_and_refuses_to_leave_the_recording():

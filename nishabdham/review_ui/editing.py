@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 
 from nishabdham.errors import ReviewError
 from nishabdham.evaluation.manifest import ERROR_TAGS
-from nishabdham.pipeline.script import grapheme_len
+from nishabdham.pipeline.cues import edits as cue_edits
+from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.types import Cue, Transcript, Word
 
 Cues = tuple["ReviewCue", ...]
@@ -248,49 +249,58 @@ def update_cue(
 # --------------------------------------------------------------------------- split, merge, shift
 
 
-def split_cue(cues: Sequence[ReviewCue], cue_id: str, at_word: int, gap_ms: int = 0) -> Cues:
-    """Split a cue before its word number ``at_word`` (0-based, 1..n-1).
+def split_cue(
+    cues: Sequence[ReviewCue],
+    cue_id: str,
+    at_word: int,
+    rules: CueRules = CueRules(),
+    duration_ms: int | None = None,
+) -> Cues:
+    """Split a cue before its word number ``at_word`` (0-based, 1..n-1), retimed to ``rules``.
 
-    Timing comes from the word timestamps when the cue still has one timed word
-    per written word; otherwise the cue's time is shared in proportion to the
-    grapheme clusters on each side. ``gap_ms`` is left between the two halves
-    (the rule profile's minimum gap). The second line is split at the same word
-    when it has as many words, else proportionally.
+    The pipeline's split (:func:`nishabdham.pipeline.cues.edits.split_cue`): the boundary comes
+    from the word timestamps when the cue still has one timed word per written word, otherwise
+    from the share of aksharas on each side; then both pieces are fitted to the rules inside the
+    room their neighbours leave (minimum duration and gap, reading time). The second line is split
+    at the same word when it has as many words, else proportionally. The second piece gets a new id.
     """
     i = index_of(cues, cue_id)
-    cue = cues[i]
-    words = cue.text.split()
+    words = cues[i].text.split()
     if not 0 < at_word < len(words):
         raise ReviewError(f"cue {i + 1}: choose a word inside the cue to split at (2 to {len(words)})")
-    first_text, second_text = " ".join(words[:at_word]), " ".join(words[at_word:])
-    if len(cue.words) == len(words):
-        first_end = cue.words[at_word - 1].end_ms
-        second_start = max(cue.words[at_word].start_ms, first_end)
-    else:
-        left, right = grapheme_len("".join(words[:at_word])), grapheme_len("".join(words[at_word:]))
-        boundary = cue.start_ms + round(cue.duration_ms * left / max(left + right, 1))
-        first_end, second_start = boundary - gap_ms // 2, boundary - gap_ms // 2 + gap_ms
-    first_end = min(max(first_end, cue.start_ms + 1), cue.end_ms - 1)
-    second_start = min(max(second_start, first_end), cue.end_ms - 1)
-    a_second, b_second = _split_second(cue.second, at_word, len(words))
-    cut = (first_end + second_start) / 2
-    head_words = tuple(w for w in cue.words if (w.start_ms + w.end_ms) / 2 < cut)
-    tail_words = tuple(w for w in cue.words if (w.start_ms + w.end_ms) / 2 >= cut)
-    head = replace(cue, end_ms=first_end, text=first_text, second=a_second, words=head_words)
-    tail = replace(cue, id=new_id(cue.id), start_ms=second_start, text=second_text, second=b_second, words=tail_words)
-    return _replace_at(cues, i, head, tail)
+    return _with_new_tail_id(
+        cue_edits.split_cue(list(cues), i, at_word=at_word, rules=rules, duration_ms=duration_ms), i
+    )
 
 
-def _split_second(second: str, at_word: int, count: int) -> tuple[str, str]:
-    parts = second.split()
-    if not parts:
-        return "", ""
-    k = at_word if len(parts) == count else round(at_word * len(parts) / count)
-    return " ".join(parts[:k]), " ".join(parts[k:])
+def split_at_time(
+    cues: Sequence[ReviewCue],
+    cue_id: str,
+    at_ms: int,
+    rules: CueRules = CueRules(),
+    duration_ms: int | None = None,
+) -> Cues:
+    """Split a cue at the time ``at_ms`` (the playhead): the text is cut at the word boundary nearest
+    it, the time at ``at_ms``; both pieces fitted to ``rules`` as in :func:`split_cue`."""
+    i = index_of(cues, cue_id)
+    cue = cues[i]
+    if len(cue.text.split()) < 2:
+        raise ReviewError(f"cue {i + 1} has one word; there is nothing to split")
+    if not cue.start_ms < at_ms < cue.end_ms:
+        raise ReviewError(f"the playhead ({format_ms(at_ms)}) is not inside cue {i + 1}; move it into the cue")
+    return _with_new_tail_id(cue_edits.split_cue(list(cues), i, at_ms=at_ms, rules=rules, duration_ms=duration_ms), i)
 
 
-def merge_with_next(cues: Sequence[ReviewCue], cue_id: str) -> Cues:
-    """Merge a cue with the one after it; the merged cue keeps the first id and both sets of tags.
+def _with_new_tail_id(out: list[ReviewCue], i: int) -> Cues:
+    tail = out[i + 1]
+    return (*out[: i + 1], replace(tail, id=new_id(out[i].id)), *out[i + 2 :])
+
+
+def merge_with_next(
+    cues: Sequence[ReviewCue], cue_id: str, rules: CueRules = CueRules(), duration_ms: int | None = None
+) -> Cues:
+    """Merge a cue with the one after it, retimed to ``rules`` (the pipeline's
+    :func:`~nishabdham.pipeline.cues.edits.merge_cues`); it keeps the first id and both sets of tags.
 
     Its origin is the two cues' when they agree, else ``mixed`` (part of it is the given text, part
     heard: neither ``text`` nor ``heard`` would be true); its confidence is the lower of the two
@@ -299,19 +309,9 @@ def merge_with_next(cues: Sequence[ReviewCue], cue_id: str) -> Cues:
     i = index_of(cues, cue_id)
     if i + 1 >= len(cues):
         raise ReviewError(f"cue {i + 1} is the last cue; there is nothing after it to merge with")
-    a, b = cues[i], cues[i + 1]
-    merged = replace(
-        a,
-        end_ms=max(a.end_ms, b.end_ms),
-        text=" ".join(t for t in (a.text, b.text) if t),
-        second=" ".join(t for t in (a.second, b.second) if t),
-        speaker=a.speaker or b.speaker,
-        words=a.words + b.words,
-        tags=tuple(t for t in ERROR_TAGS if t in set(a.tags) | set(b.tags)),
-        origin=merged_origin(a.origin, b.origin),
-        confidence=min((c for c in (a.confidence, b.confidence) if c is not None), default=None),
-    )
-    return (*cues[:i], merged, *cues[i + 2 :])
+    tags = tuple(t for t in ERROR_TAGS if t in set(cues[i].tags) | set(cues[i + 1].tags))
+    out = cue_edits.merge_cues(list(cues), i, rules, duration_ms)
+    return (*out[:i], replace(out[i], tags=tags), *out[i + 1 :])
 
 
 def merged_origin(a: str, b: str) -> str:

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from nishabdham.errors import ReviewError
-from nishabdham.pipeline.script import grapheme_len
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.editing import Cues, ReviewCue
 
@@ -196,22 +195,3 @@ def find_replace(
     for match in find_replace_preview(cues, find, replacement, regex=regex, case=case, transliterate=transliterate):
         out = apply_edit(out, CueEdit(match.cue_id, text=match.after), duration_ms, transliterate)
     return out
-
-
-def split_at_time(cues: Sequence[ReviewCue], cue_id: str, at_ms: int, gap_ms: int = 0) -> Cues:
-    """Split a cue at the word boundary nearest ``at_ms`` (the playhead)."""
-    i = ed.index_of(cues, cue_id)
-    cue = cues[i]
-    words = cue.text.split()
-    if len(words) < 2:
-        raise ReviewError(f"cue {i + 1} has one word; there is nothing to split")
-    if not cue.start_ms < at_ms < cue.end_ms:
-        raise ReviewError(f"the playhead ({ed.format_ms(at_ms)}) is not inside cue {i + 1}; move it into the cue")
-    if len(cue.words) == len(words):
-        bounds = [(cue.words[k - 1].end_ms + cue.words[k].start_ms) / 2 for k in range(1, len(words))]
-    else:
-        sizes = [grapheme_len(w) for w in words]
-        total = max(sum(sizes), 1)
-        bounds = [cue.start_ms + cue.duration_ms * sum(sizes[:k]) / total for k in range(1, len(words))]
-    at_word = 1 + min(range(len(bounds)), key=lambda k: abs(bounds[k] - at_ms))
-    return ed.split_cue(cues, cue_id, at_word, gap_ms)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nishabdham.errors import ReviewError
+from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui import edits
 from nishabdham.review_ui.session import EditSession
@@ -79,7 +80,7 @@ class EventResult:
     """``save`` or ``help`` when the event asks the page for that; empty otherwise."""
 
 
-def apply_event(session: EditSession, event: Mapping[str, Any], gap_ms: int) -> EventResult:
+def apply_event(session: EditSession, event: Mapping[str, Any], rules: CueRules) -> EventResult:
     """Apply one waveform/keyboard event; ReviewError (nothing changed) when it is refused."""
     action = str(event.get("action", ""))
     cue_id = str(event.get("cue_id") or "")
@@ -94,16 +95,18 @@ def apply_event(session: EditSession, event: Mapping[str, Any], gap_ms: int) -> 
     if action == "redo":
         return EventResult(session.redo())
     if action == "insert":
-        cues, new_id = edits.insert_cue(session.cues, int(event["at_ms"]), duration, gap_ms=gap_ms)
+        cues, new_id = edits.insert_cue(session.cues, int(event["at_ms"]), duration, gap_ms=rules.min_gap_ms)
         return EventResult(session.apply(lambda _c: cues), new_id)
     if action == "delete":
         i = ed.index_of(session.cues, cue_id)
         after = session.apply(edits.delete_cue, cue_id)
         return EventResult(after, after.cues[min(i, len(after.cues) - 1)].id if after.cues else None)
-    return EventResult(_timed_edit(session, action, cue_id, event, gap_ms), cue_id or None)
+    return EventResult(_timed_edit(session, action, cue_id, event, rules), cue_id or None)
 
 
-def _timed_edit(session: EditSession, action: str, cue_id: str, event: Mapping[str, Any], gap_ms: int) -> EditSession:
+def _timed_edit(
+    session: EditSession, action: str, cue_id: str, event: Mapping[str, Any], rules: CueRules
+) -> EditSession:
     duration = session.duration_ms
     if action == "times":
         change = edits.CueEdit(cue_id, start_ms=int(event["start_ms"]), end_ms=int(event["end_ms"]))
@@ -113,7 +116,7 @@ def _timed_edit(session: EditSession, action: str, cue_id: str, event: Mapping[s
     if action == "nudge":
         return session.apply(edits.nudge, cue_id, str(event["edge"]), int(event["delta_ms"]), duration)
     if action == "split":
-        return session.apply(edits.split_at_time, cue_id, int(event["at_ms"]), gap_ms)
+        return session.apply(ed.split_at_time, cue_id, int(event["at_ms"]), rules, duration)
     if action == "merge":
-        return session.apply(ed.merge_with_next, cue_id)
+        return session.apply(ed.merge_with_next, cue_id, rules, duration)
     raise ReviewError(f"the waveform sent an action this page does not know ({action!r}); reload the page")

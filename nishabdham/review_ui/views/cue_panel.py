@@ -6,7 +6,9 @@ import streamlit as st
 
 from nishabdham.errors import NishabdhamError
 from nishabdham.evaluation.manifest import ERROR_TAGS
+from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.review_ui import editing as ed
+from nishabdham.review_ui.approval import job_output_options
 from nishabdham.review_ui.edits import CueEdit, delete_cue, insert_cue, line_two_follows
 from nishabdham.review_ui.glossary import KINDS, add_term, reviewed_term, user_glossary
 from nishabdham.review_ui.media import clip_wav_bytes
@@ -49,8 +51,9 @@ def render(ctx: PageContext, recording: Recording, session: EditSession, index: 
         for problem in cue_report.warnings.get(cue.id, []):
             st.warning(problem, icon=":material/warning:")
     with more:
-        _split_and_merge(recording, session, index, suffix, ctx.settings.rules.min_gap_ms)
-        _insert_and_delete(recording, session, index, suffix, ctx.settings.rules.min_gap_ms)
+        rules = job_output_options(recording, ctx.settings.rules)[0]  # the job's own subtitle rules
+        _split_and_merge(recording, session, index, suffix, rules)
+        _insert_and_delete(recording, session, index, suffix, rules.min_gap_ms)
         _glossary_form(ctx, recording, cue, suffix)
 
 
@@ -110,7 +113,8 @@ def _field_changed(job: str, cue_id: str, name: str, key: str) -> None:
     edit_cue(job, edit)
 
 
-def _split_and_merge(recording: Recording, session: EditSession, index: int, suffix: str, gap_ms: int) -> None:
+def _split_and_merge(recording: Recording, session: EditSession, index: int, suffix: str, rules: CueRules) -> None:
+    """Split before a chosen word, or merge with the next cue: both retimed to the job's subtitle rules."""
     cue = session.cues[index]
     words = cue.text.split()
     left, right = st.columns(2, vertical_alignment="bottom")
@@ -122,20 +126,23 @@ def _split_and_merge(recording: Recording, session: EditSession, index: int, suf
             key=f"split-at:{suffix}",
         )
         left.button(
-            "Split", on_click=_split, args=(recording.job, cue.id, f"split-at:{suffix}", gap_ms), key=f"split:{suffix}"
+            "Split",
+            on_click=_split,
+            args=(recording.job, cue.id, f"split-at:{suffix}", rules, session.duration_ms),
+            key=f"split:{suffix}",
         )
     right.button(
         "Merge with next",
         on_click=run_edit,
-        args=(recording.job, ed.merge_with_next, cue.id),
+        args=(recording.job, ed.merge_with_next, cue.id, rules, session.duration_ms),
         disabled=index + 1 >= len(session.cues),
         key=f"merge-next:{suffix}",
     )
 
 
-def _split(job: str, cue_id: str, word_key: str, gap_ms: int) -> None:
+def _split(job: str, cue_id: str, word_key: str, rules: CueRules, duration_ms: int) -> None:
     """Split at the word chosen now (read when the button is pressed, not when it was drawn)."""
-    run_edit(job, ed.split_cue, cue_id, int(st.session_state[word_key]), gap_ms)
+    run_edit(job, ed.split_cue, cue_id, int(st.session_state[word_key]), rules, duration_ms)
 
 
 def _insert_and_delete(recording: Recording, session: EditSession, index: int, suffix: str, gap_ms: int) -> None:

@@ -18,6 +18,7 @@ import streamlit as st
 
 from nishabdham.errors import NishabdhamError
 from nishabdham.review_ui import editing as ed
+from nishabdham.review_ui.approval import job_output_options
 from nishabdham.review_ui.media import browser_audio, load_peaks, peaks_for_browser
 from nishabdham.review_ui.recording import Recording
 from nishabdham.review_ui.table import CueReport
@@ -94,7 +95,7 @@ def _event(ctx: PageContext, recording: Recording, key: str) -> None:
         return
     job = recording.job
     try:
-        result = apply_event(current(job), event, ctx.settings.rules.min_gap_ms)
+        result = apply_event(current(job), event, job_output_options(recording, ctx.settings.rules)[0])
     except NishabdhamError as exc:
         flash("error", str(exc))
         st.session_state[f"rev:{job}"] = st.session_state.get(f"rev:{job}", 0) + 1  # redraw the cue as it was
