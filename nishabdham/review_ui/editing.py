@@ -314,11 +314,6 @@ def merge_with_next(
     return (*out[:i], replace(out[i], tags=tags), *out[i + 1 :])
 
 
-def merged_origin(a: str, b: str) -> str:
-    """The origin of two cues merged into one: theirs when they agree, ``mixed`` when they do not."""
-    return a if a == b else "mixed"
-
-
 def shift_all(cues: Sequence[ReviewCue], delta_ms: int, duration_ms: int) -> Cues:
     """Move every cue (and its words) by ``delta_ms``; refused if a cue would leave the recording."""
     if not cues or delta_ms == 0:
