@@ -172,8 +172,14 @@ class Transcript:
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Turn dataclasses (nested, with tuples) into plain JSON values."""
+    """Turn dataclasses (nested, with tuples) into plain JSON values.
+
+    A dataclass with a ``jsonable()`` method gives its own (a review cue is stored flat, see
+    :meth:`nishabdham.review_ui.editing.ReviewCue.jsonable`)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        own = getattr(obj, "jsonable", None)
+        if own is not None:
+            return own()
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}

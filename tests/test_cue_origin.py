@@ -101,7 +101,7 @@ def test_merging_a_text_cue_with_a_heard_one_is_mixed_with_the_text_confidence()
     assert origins([cues[1]]) == [("mixed", 0.72)]
     cues = ed.merge_with_next(machine(), "c0003")  # heard + text 0.64
     assert origins([cues[2]]) == [("mixed", 0.64)]
-    heard = tuple(replace(c, origin="heard", confidence=None) for c in machine())
+    heard = tuple(c.with_cue(origin="heard", confidence=None) for c in machine())
     assert origins(ed.merge_with_next(heard, heard[0].id)[:1]) == [("heard", None)]  # two heard cues stay heard
 
 

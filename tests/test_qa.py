@@ -134,6 +134,6 @@ def test_the_review_page_flags_what_the_qa_report_flags():
     from nishabdham.review_ui.quality import qa_flags
 
     # before: the page flagged a word under 0.5 or a mean under 0.7, i.e. nearly every Telugu cue
-    sure = ReviewCue("c1", 0, 2000, "పదం మాట", words=(word(0, 900, "పదం", 0.3), word(1000, 1900, "మాట", 0.6)))
-    unsure = replace(sure, id="c2", words=tuple(replace(w, probability=0.1) for w in sure.words))
+    sure = ReviewCue.of("c1", Cue(0, 2000, "పదం మాట", words=(word(0, 900, "పదం", 0.3), word(1000, 1900, "మాట", 0.6))))
+    unsure = replace(sure.with_cue(words=tuple(replace(w, probability=0.1) for w in sure.words)), id="c2")
     assert qa_flags(sure) == () and qa_flags(unsure) == ("low confidence",)

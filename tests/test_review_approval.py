@@ -106,14 +106,13 @@ def test_approval_is_append_only_and_versioned(recording, tmp_path):
 
 
 def test_approval_refuses_overlapping_times_and_unreviewed_recordings(recording, tmp_path):
-    from dataclasses import replace
 
     store = VersionStore(recording.folder.parent)
     v0 = store.open("job1", recording.machine)
     with pytest.raises(ReviewError, match="save your review"):
         approve(recording, store, v0, "Anu", CueRules(), tmp_path / "data")
     cues = list(recording.machine)
-    cues[1] = replace(cues[1], start_ms=cues[0].end_ms - 200)
+    cues[1] = cues[1].with_cue(start_ms=cues[0].end_ms - 200)
     version = store.save("job1", tuple(cues), base=0, reviewer="Anu")
     with pytest.raises(ReviewError, match="fix the times"):
         approve(recording, store, version, "Anu", CueRules(), tmp_path / "data")

@@ -3,8 +3,6 @@ the job's warnings and a failed job's whole reason are shown (issue 23, bugs 4, 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from nishabdham.errors import InputError, ReviewError
@@ -39,7 +37,7 @@ def _reviewed(recording):
     machine = store.open("job1", recording.machine).cues
     cues = ed.set_tags(machine, "c0003", ["hallucination"])
     cues = ed.set_tags(ed.edit_text(cues, "c0002", "పోతన భాగవతము చదివారు"), "c0002", ["phonetic"])
-    cues = ed.rename_speaker(tuple(replace(c, speaker="SPEAKER_00") for c in cues), "SPEAKER_00", "Lakshmi")
+    cues = ed.rename_speaker(tuple(c.with_cue(speaker="SPEAKER_00") for c in cues), "SPEAKER_00", "Lakshmi")
     return store, store.save("job1", cues, base=0, reviewer="Anu")
 
 

@@ -202,8 +202,8 @@ def test_warnings_include_reading_speed_and_skip_blank_cues():
 def test_qa_flags_rank_wrong_script_and_low_confidence_first():
     cue = make_cues()[1]
     assert qa_flags(cue) == ()
-    shaky = replace(cue, words=tuple(replace(w, probability=0.1) for w in cue.words))
-    tamil = replace(cue, text="தமிழ் வரி")
+    shaky = cue.with_cue(words=tuple(replace(w, probability=0.1) for w in cue.words))
+    tamil = cue.with_cue(text="தமிழ் வரி")
     assert qa_flags(shaky) == ("low confidence",)
     assert qa_flags(tamil, ["reading speed 20.0 > 17"]) == ("script", "reading speed")
     assert severity(qa_flags(tamil, ["reading speed 20.0 > 17"])) > severity(qa_flags(shaky))

@@ -27,7 +27,7 @@ def test_rows_show_times_lines_flags_tags_and_the_machine_text_where_it_differs(
 
 def test_worst_flagged_first_puts_the_most_severe_cue_on_top():
     cues = list(make_cues())
-    cues[2] = replace(cues[2], text="தமிழ் వరి", words=tuple(replace(w, probability=0.1) for w in cues[2].words))
+    cues[2] = cues[2].with_cue(text="தமிழ் వరి", words=tuple(replace(w, probability=0.1) for w in cues[2].words))
     cues = tuple(cues)
     report = tbl.report(cues, CueRules())
     order = tbl.display_order(cues, report, True)
@@ -39,7 +39,7 @@ def test_worst_flagged_first_puts_the_most_severe_cue_on_top():
 
 def test_table_edits_apply_to_the_right_cue_in_worst_first_order():
     cues = list(make_cues())
-    cues[3] = replace(cues[3], text="தமிழ்")
+    cues[3] = cues[3].with_cue(text="தமிழ்")
     cues = tuple(cues)
     order = tbl.display_order(cues, tbl.report(cues, CueRules()), True)
     assert order[0] == 3

@@ -13,12 +13,13 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from nishabdham.errors import ReviewError
 from nishabdham.evaluation.manifest import ERROR_TAGS
 from nishabdham.pipeline.cues import edits as cue_edits
 from nishabdham.pipeline.cues.rules import CueRules
-from nishabdham.types import Cue, Transcript, Word
+from nishabdham.types import Cue, Transcript, Word, to_jsonable
 
 Cues = tuple["ReviewCue", ...]
 
@@ -28,29 +29,72 @@ CONTENT_FIELDS = ("times", "text", "second", "speaker", "tags")
 EDIT_FIELDS = ("times", "text", "second", "speaker")
 
 
+#: The pipeline cue's fields a saved version or draft keeps, flat beside the review's own (its ``edited`` is
+#: made at approval, never stored): the on-disk layout of a review cue (:meth:`ReviewCue.jsonable`).
+STORED_CUE_FIELDS = ("start_ms", "end_ms", "text", "second", "speaker", "words", "origin", "confidence")
+
+
 @dataclass(frozen=True, slots=True)
 class ReviewCue:
-    """A cue under review: the pipeline's :class:`Cue` plus a stable id and the reviewer's tags."""
+    """A cue under review: the pipeline's :class:`Cue` with a stable id and the reviewer's notes.
+
+    The cue's fields read through (``rc.text``, ``rc.start_ms``, ...); an edit makes a new review cue
+    with :meth:`with_cue`. ``origin`` and ``confidence`` are the machine cue's and stay through every
+    edit. On disk a review cue is one flat object (:meth:`jsonable`), read back by pydantic as before.
+    """
 
     id: str
-    start_ms: int
-    end_ms: int
-    text: str
-    second: str = ""
-    speaker: str = ""
-    words: tuple[Word, ...] = ()
+    cue: Cue
+    """The cue as it stands now (its ``edited`` is empty: :meth:`as_cue` fills it in at approval)."""
     tags: tuple[str, ...] = ()
     """Error categories from :data:`nishabdham.evaluation.manifest.ERROR_TAGS`."""
     edited_by: str = ""
     """The reviewer who last changed this cue (stamped when a version is saved)."""
-    origin: str = ""
-    """The machine cue's :attr:`Cue.origin` (``text``: from the given text), kept through every edit."""
-    confidence: float | None = None
-    """The machine cue's alignment confidence (:attr:`Cue.confidence`), kept through every edit."""
+
+    @classmethod
+    def of(cls, id: str, cue: Cue, *, tags: tuple[str, ...] = (), edited_by: str = "") -> ReviewCue:
+        """The one way to make a review cue (from a machine cue, or a new :class:`Cue` for an inserted one)."""
+        return cls(id, replace(cue, edited=()) if cue.edited else cue, tags, edited_by)
+
+    def with_cue(self, **changes: Any) -> ReviewCue:
+        """This review cue with some of its :class:`Cue` fields changed (``rc.with_cue(text=..., end_ms=...)``)."""
+        return replace(self, cue=replace(self.cue, **changes))
+
+    @property
+    def start_ms(self) -> int:
+        return self.cue.start_ms
+
+    @property
+    def end_ms(self) -> int:
+        return self.cue.end_ms
+
+    @property
+    def text(self) -> str:
+        return self.cue.text
+
+    @property
+    def second(self) -> str:
+        return self.cue.second
+
+    @property
+    def speaker(self) -> str:
+        return self.cue.speaker
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return self.cue.words
+
+    @property
+    def origin(self) -> str:
+        return self.cue.origin
+
+    @property
+    def confidence(self) -> float | None:
+        return self.cue.confidence
 
     @property
     def duration_ms(self) -> int:
-        return self.end_ms - self.start_ms
+        return self.cue.duration_ms
 
     @property
     def blank(self) -> bool:
@@ -63,17 +107,7 @@ class ReviewCue:
         ``origin`` and ``confidence`` stay the machine's: a cue from the given text that a reviewer
         corrected is still ``text``, and ``edited`` names what was corrected.
         """
-        return Cue(
-            self.start_ms,
-            self.end_ms,
-            self.text,
-            self.second,
-            self.speaker,
-            self.words,
-            self.origin,
-            self.confidence,
-            edited,
-        )
+        return self.cue if edited == self.cue.edited else replace(self.cue, edited=edited)
 
     def edits(self, original: ReviewCue | None) -> tuple[str, ...]:
         """The subtitle fields (:data:`EDIT_FIELDS`) in which this cue differs from the machine's ``original``.
@@ -92,26 +126,51 @@ class ReviewCue:
     def with_value(self, name: str, value: object) -> ReviewCue:
         if name == "times":
             start, end = value  # type: ignore[misc]
-            return replace(self, start_ms=start, end_ms=end)
-        return replace(self, **{name: value})
+            return self.with_cue(start_ms=start, end_ms=end)
+        if name == "tags":
+            return replace(self, tags=value)
+        return self.with_cue(**{name: value})
+
+    # ----------------------------------------------------------------- the flat JSON of versions and drafts
+
+    def jsonable(self) -> dict[str, Any]:
+        """The flat object saved versions and drafts hold: ``id``, the cue's :data:`STORED_CUE_FIELDS`,
+        ``tags``, ``edited_by`` (in the order the files have always had)."""
+        cue = self.cue
+        return {
+            "id": self.id,
+            "start_ms": cue.start_ms,
+            "end_ms": cue.end_ms,
+            "text": cue.text,
+            "second": cue.second,
+            "speaker": cue.speaker,
+            "words": to_jsonable(cue.words),
+            "tags": list(self.tags),
+            "edited_by": self.edited_by,
+            "origin": cue.origin,
+            "confidence": cue.confidence,
+        }
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """Validated from the flat object (:meth:`jsonable`), as :func:`~nishabdham.types.from_jsonable` reads it."""
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_before_validator_function(_nested, handler(source))
+
+
+def _nested(data: Any) -> Any:
+    """A flat review cue object as the dataclass's fields (the cue's fields under ``cue``); others as they are."""
+    if not isinstance(data, dict) or "cue" in data:
+        return data
+    out = {k: v for k, v in data.items() if k not in STORED_CUE_FIELDS}
+    out["cue"] = {k: data[k] for k in STORED_CUE_FIELDS if k in data}
+    return out
 
 
 def machine_cues(transcript: Transcript) -> Cues:
     """The machine's cues as review cues with ids ``c0001``, ``c0002``, ... in time order."""
-    return tuple(
-        ReviewCue(
-            f"c{i:04d}",
-            c.start_ms,
-            c.end_ms,
-            c.text,
-            c.second,
-            c.speaker,
-            c.words,
-            origin=c.origin,
-            confidence=c.confidence,
-        )
-        for i, c in enumerate(transcript.cues, 1)
-    )
+    return tuple(ReviewCue.of(f"c{i:04d}", c) for i, c in enumerate(transcript.cues, 1))
 
 
 def origin_label(cue: ReviewCue) -> str:
@@ -158,13 +217,13 @@ def edit_text(cues: Sequence[ReviewCue], cue_id: str, text: str, second: str | N
     """New primary text (and, if given, second line) for one cue; empty text removes the cue from the subtitles."""
     i = index_of(cues, cue_id)
     cue = cues[i]
-    changed = replace(cue, text=clean_text(text), second=cue.second if second is None else clean_text(second))
+    changed = cue.with_cue(text=clean_text(text), second=cue.second if second is None else clean_text(second))
     return _replace_at(cues, i, changed)
 
 
 def set_speaker(cues: Sequence[ReviewCue], cue_id: str, speaker: str) -> Cues:
     i = index_of(cues, cue_id)
-    return _replace_at(cues, i, replace(cues[i], speaker=" ".join(speaker.split())))
+    return _replace_at(cues, i, cues[i].with_cue(speaker=" ".join(speaker.split())))
 
 
 def speakers_of(cues: Sequence[ReviewCue]) -> list[str]:
@@ -179,7 +238,7 @@ def rename_speaker(cues: Sequence[ReviewCue], old: str, new: str) -> Cues:
         raise ReviewError(f"give a name for {old}")
     if old not in speakers_of(cues):
         raise ReviewError(f"no cue has the speaker {old}")
-    return tuple(replace(c, speaker=new) if c.speaker == old else c for c in cues)
+    return tuple(c.with_cue(speaker=new) if c.speaker == old else c for c in cues)
 
 
 def set_tags(cues: Sequence[ReviewCue], cue_id: str, tags: Sequence[str]) -> Cues:
@@ -214,7 +273,7 @@ def set_times(cues: Sequence[ReviewCue], cue_id: str, start_ms: int, end_ms: int
             f"cue {number}: the end {format_ms(end_ms)} overlaps cue {number + 1}, "
             f"which starts at {format_ms(cues[i + 1].start_ms)}; move that cue first"
         )
-    return _replace_at(cues, i, replace(cues[i], start_ms=start_ms, end_ms=end_ms))
+    return _replace_at(cues, i, cues[i].with_cue(start_ms=start_ms, end_ms=end_ms))
 
 
 def update_cue(
@@ -268,9 +327,7 @@ def split_cue(
     words = cues[i].text.split()
     if not 0 < at_word < len(words):
         raise ReviewError(f"cue {i + 1}: choose a word inside the cue to split at (2 to {len(words)})")
-    return _with_new_tail_id(
-        cue_edits.split_cue(list(cues), i, at_word=at_word, rules=rules, duration_ms=duration_ms), i
-    )
+    return _split(cues, i, cue_edits.split_cue(_shown(cues), i, at_word=at_word, rules=rules, duration_ms=duration_ms))
 
 
 def split_at_time(
@@ -288,12 +345,23 @@ def split_at_time(
         raise ReviewError(f"cue {i + 1} has one word; there is nothing to split")
     if not cue.start_ms < at_ms < cue.end_ms:
         raise ReviewError(f"the playhead ({format_ms(at_ms)}) is not inside cue {i + 1}; move it into the cue")
-    return _with_new_tail_id(cue_edits.split_cue(list(cues), i, at_ms=at_ms, rules=rules, duration_ms=duration_ms), i)
+    return _split(cues, i, cue_edits.split_cue(_shown(cues), i, at_ms=at_ms, rules=rules, duration_ms=duration_ms))
 
 
-def _with_new_tail_id(out: list[ReviewCue], i: int) -> Cues:
-    tail = out[i + 1]
-    return (*out[: i + 1], replace(tail, id=new_id(out[i].id)), *out[i + 2 :])
+def _shown(cues: Sequence[ReviewCue]) -> list[Cue]:
+    """The pipeline's cues of ``cues`` (what the pipeline's split and merge work on)."""
+    return [c.cue for c in cues]
+
+
+def _rewrapped(owners: Sequence[ReviewCue], shown: Sequence[Cue]) -> Cues:
+    """Each pipeline cue in ``shown`` under the id and notes of its review cue in ``owners`` (same one if unchanged)."""
+    return tuple(o if o.cue is c else replace(o, cue=c) for o, c in zip(owners, shown, strict=True))
+
+
+def _split(cues: Sequence[ReviewCue], i: int, shown: Sequence[Cue]) -> Cues:
+    """The pipeline's split of cue ``i`` as review cues: the second piece is a copy of the first with a new id."""
+    tail = replace(cues[i], id=new_id(cues[i].id))
+    return _rewrapped((*cues[: i + 1], tail, *cues[i + 1 :]), shown)
 
 
 def merge_with_next(
@@ -310,8 +378,8 @@ def merge_with_next(
     if i + 1 >= len(cues):
         raise ReviewError(f"cue {i + 1} is the last cue; there is nothing after it to merge with")
     tags = tuple(t for t in ERROR_TAGS if t in set(cues[i].tags) | set(cues[i + 1].tags))
-    out = cue_edits.merge_cues(list(cues), i, rules, duration_ms)
-    return (*out[:i], replace(out[i], tags=tags), *out[i + 1 :])
+    shown = cue_edits.merge_cues(_shown(cues), i, rules, duration_ms)
+    return _rewrapped((*cues[:i], replace(cues[i], tags=tags), *cues[i + 2 :]), shown)
 
 
 def shift_all(cues: Sequence[ReviewCue], delta_ms: int, duration_ms: int) -> Cues:
@@ -325,8 +393,7 @@ def shift_all(cues: Sequence[ReviewCue], delta_ms: int, duration_ms: int) -> Cue
             f"shifting by {delta_ms} ms would end the last cue after the recording ends ({format_ms(duration_ms)})"
         )
     return tuple(
-        replace(
-            c,
+        c.with_cue(
             start_ms=c.start_ms + delta_ms,
             end_ms=c.end_ms + delta_ms,
             words=tuple(replace(w, start_ms=w.start_ms + delta_ms, end_ms=w.end_ms + delta_ms) for w in c.words),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from nishabdham.errors import ReviewError
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.editing import Cues, ReviewCue
+from nishabdham.types import Cue
 
 Transliterate = Callable[[str], str]
 
@@ -121,7 +122,7 @@ def insert_cue(
     if end - start < 100:
         raise ReviewError(f"there is no room for a cue at {ed.format_ms(at_ms)}: the next cue starts right after it")
     parent = cues[after - 1].id if after else "c0000"
-    new = ReviewCue(ed.new_id(parent), start, end, "", speaker=cues[after - 1].speaker if after else "")
+    new = ReviewCue.of(ed.new_id(parent), Cue(start, end, "", speaker=cues[after - 1].speaker if after else ""))
     return (*cues[:after], new, *cues[after:]), new.id
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,7 +75,7 @@ def match_label(cue: ReviewCue, transcript: Transcript) -> str | None:
 def heard_version(cue: ReviewCue, transcript: Transcript) -> ReviewCue:
     """The cue with the words heard over its time instead of the library's line: origin ``heard``."""
     back = with_heard(cue.as_cue(), transcript.segments, second_line)
-    return replace(cue, text=back.text, second=back.second, words=back.words, origin="heard", confidence=None)
+    return cue.with_cue(text=back.text, second=back.second, words=back.words, origin="heard", confidence=None)
 
 
 def reject_match(cue: ReviewCue, transcript: Transcript, job: str, reviewer: str, data_dir: str | Path) -> ReviewCue:

@@ -282,7 +282,7 @@ def resolve(result: MergeResult, take_mine: Iterable[tuple[str, str]]) -> tuple[
 
 def _composed_as(cue: ReviewCue, mine: ReviewCue) -> ReviewCue:
     """``cue`` with the words, origin and confidence of ``mine``, whose times or text it took (a merge in them)."""
-    return replace(cue, words=mine.words, origin=mine.origin, confidence=mine.confidence)
+    return cue.with_cue(words=mine.words, origin=mine.origin, confidence=mine.confidence)
 
 
 def _same(a: ReviewCue, b: ReviewCue) -> bool:

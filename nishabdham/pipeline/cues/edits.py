@@ -10,9 +10,10 @@ its hold (see :func:`nishabdham.pipeline.cues.segment.retime`), but only out of 
 
 The functions work on any frozen dataclass with the fields of :class:`~nishabdham.types.Cue`
 that they touch (``start_ms``, ``end_ms``, ``text``, ``second``, ``words``, and for a merge
-``speaker``, ``origin``, ``confidence``), so the review UI's cues (which add an id and tags) keep
-everything else: the second piece of a split is a copy of the first with new times and text,
-and a caller that keys cues by id gives it a new id.
+``speaker``, ``origin``, ``confidence``) and keep everything else: the second piece of a split is
+a copy of the first with new times and text. The review UI hands them the :class:`Cue` each of
+its review cues wraps and puts the results back under the cues' ids, the second piece of a split
+under a new one (:mod:`nishabdham.review_ui.editing`).
 """
 
 from __future__ import annotations
