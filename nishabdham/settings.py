@@ -18,9 +18,17 @@ import typing
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -36,7 +44,7 @@ from nishabdham.pipeline.cues.qa import QaOptions
 from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.pipeline.cues.segment import SegmentOptions
 from nishabdham.pipeline.cues.subtitles import FORMATS, WriterOptions
-from nishabdham.pipeline.decode.model import ModelOptions
+from nishabdham.pipeline.decode.model import BUNDLED, DOC, ModelOptions
 from nishabdham.pipeline.decode.transcribe import TranscribeOptions
 from nishabdham.pipeline.known_text.library_cues import LibraryOptions
 from nishabdham.pipeline.runner import PipelineOptions, SecondLineMode
@@ -58,33 +66,44 @@ def _default_data_dir() -> str:
     return user_data_dir("nishabdham", appauthor=False)
 
 
-class Settings(BaseSettings):
+def _top_level_settings(options: type, own: frozenset[str]) -> type[BaseSettings]:
+    """Settings fields for the fields of the dataclass ``options`` but ``own`` (each with its type,
+    default and the description in its metadata), for options shown at the top level, not as a section."""
+    hints = typing.get_type_hints(options, include_extras=True)
+    fields: dict[str, Any] = {}
+    for option in dataclasses.fields(options):
+        if option.name in own:
+            continue
+        if option.default_factory is not dataclasses.MISSING:
+            default: dict[str, Any] = {"default_factory": option.default_factory}
+        else:
+            default = {"default": option.default}
+        fields[option.name] = (hints[option.name], Field(**default, description=option.metadata.get(DOC)))
+    return create_model(f"{options.__name__}Settings", __base__=BaseSettings, **fields)
+
+
+#: ``device``, ``compute_type``, ``cpu_threads`` ...: the model stage's options, defined once in ModelOptions,
+#: are top-level settings (``NISHABDHAM_DEVICE``, ``device = "cpu"`` in the TOML file). ``model`` is Settings'
+#: own: the name the user gives, which ``Settings.resolved_model`` turns into ``ModelOptions.model``.
+ModelSettings = _top_level_settings(ModelOptions, own=frozenset({"model"}))
+#: The model settings handed to ModelOptions as they are.
+MODEL_SETTINGS = tuple(ModelSettings.model_fields)
+
+
+class Settings(ModelSettings):
     """Every setting of Nishabdham, with its default and what it does."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True, validate_default=True
     )
 
-    # --- model -------------------------------------------------------------------------
+    # --- model (the rest of the model settings come from ModelOptions, see ModelSettings) ----
     model: str = Field(
-        "bundled",
+        BUNDLED,
         description="`bundled` (Whisper base), an adapted model's name (`nishabdham models`), a faster-whisper model name, "
-        "a local CTranslate2 model directory, or a Hugging Face Whisper checkpoint directory (converted once; adapt extra).",
+        "a local CTranslate2 model directory, or a Hugging Face Whisper checkpoint directory (converted once; adapt extra). "
+        "The model stage gets what it names (resolved_model).",
     )
-    device: Literal["auto", "cpu", "cuda"] = Field(
-        "auto", description="Where the model runs: auto picks CUDA when a GPU is present."
-    )
-    compute_type: str = Field("auto", description="CTranslate2 compute type; auto is int8 on CPU, float16 on CUDA.")
-    cpu_threads: int = Field(
-        0, ge=0, description="CPU threads per decoding worker; 0 shares the cores among the workers."
-    )
-    decode_workers: int = Field(
-        0, ge=0, description="Windows decoded side by side; 0 means one per CPU core (at most 4) on a CPU, 1 on a GPU."
-    )
-    models_dir: str = Field(
-        "", description="Where models are assembled or downloaded; empty means inside the installation."
-    )
-    local_files_only: bool = Field(False, description="Never contact the model hub.")
 
     # --- what to produce ----------------------------------------------------------------
     language: str = Field("auto", description="Spoken language: auto, te or en (any Whisper code works).")
@@ -237,15 +256,8 @@ class Settings(BaseSettings):
         return resolve(self.model, self.data_dir)
 
     def model_options(self) -> ModelOptions:
-        return ModelOptions(
-            model=self.resolved_model(),
-            device=self.device,
-            compute_type=self.compute_type,
-            cpu_threads=self.cpu_threads,
-            decode_workers=self.decode_workers,
-            models_dir=self.models_dir,
-            local_files_only=self.local_files_only,
-        )
+        """The model stage's options: the model settings as they are, ``model`` resolved."""
+        return ModelOptions(model=self.resolved_model(), **{name: getattr(self, name) for name in MODEL_SETTINGS})
 
     def pipeline_options(self) -> PipelineOptions:
         from dataclasses import replace

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nishabdham.errors import ConfigError
+from nishabdham.pipeline.decode.model import ModelOptions
 from nishabdham.settings import Settings, load_settings
 
 
@@ -14,6 +15,7 @@ def test_defaults_are_the_documented_ones():
     assert settings.second_line == "translit"
     assert settings.formats == ("srt", "vtt", "json")
     assert settings.rules.max_line_complex == 30
+    assert settings.model_options() == ModelOptions()  # the model stage's defaults are the settings' defaults
 
 
 def test_every_setting_has_a_description():

@@ -11,7 +11,11 @@ import pytest
 from pydantic import SecretStr
 
 from nishabdham.errors import ConfigError
+from nishabdham.pipeline.decode.model import DOC, ModelOptions
 from nishabdham.settings import ENV_PREFIX, SET_BY, Settings, load_settings
+
+#: The model stage's options: top-level settings of the same names (``NISHABDHAM_DEVICE``).
+MODEL_OPTIONS = [option.name for option in dataclasses.fields(ModelOptions)]
 
 #: Where the pipeline receives each section of settings (None: used outside the pipeline).
 PIPELINE_HOME = {
@@ -21,13 +25,7 @@ PIPELINE_HOME = {
     "rules": "segment.rules",
     "codeswitch": "codeswitch",
     "diarize": "diarize",
-    "model": "model.model",
-    "device": "model.device",
-    "compute_type": "model.compute_type",
-    "cpu_threads": "model.cpu_threads",
-    "decode_workers": "model.decode_workers",
-    "models_dir": "model.models_dir",
-    "local_files_only": "model.local_files_only",
+    **{name: f"model.{name}" for name in MODEL_OPTIONS},
     "language": "transcribe.language",
     "second_line": "second_line",
     "formats": "writer.formats",
@@ -147,6 +145,41 @@ def test_every_setting_set_through_the_environment_reaches_its_stage(path, annot
     if home is not None:
         received = _get(settings.pipeline_options(), f"{home}.{rest}" if rest else home)
         assert received == expected, f"{path} did not reach the pipeline ({home})"
+
+
+@pytest.mark.parametrize("name", MODEL_OPTIONS)
+def test_every_model_option_is_a_setting_of_its_own_that_reaches_the_model_stage(name, monkeypatch, tmp_path):
+    """An option added to ModelOptions is a setting at once: its variable, its TOML key, its description."""
+    option = next(option for option in dataclasses.fields(ModelOptions) if option.name == name)
+    annotation = typing.get_type_hints(ModelOptions)[name]
+    value = _other_value(name, annotation, option.default)
+    assert value != option.default, name
+    monkeypatch.setenv(_env_name(name), _env_value(name, value))
+    assert getattr(load_settings().model_options(), name) == value, f"{_env_name(name)} did not reach ModelOptions"
+    monkeypatch.delenv(_env_name(name))
+    config = tmp_path / "model.toml"
+    config.write_text(f"{name} = {json.dumps(value)}\n", encoding="utf-8")
+    assert getattr(load_settings(config).model_options(), name) == value, f"{name} in the TOML file"
+    assert getattr(Settings(**{name: value}).model_options(), name) == value
+    field = Settings.model_fields[name]
+    assert field.description, name
+    if name != "model":  # the setting is the user's name for the model, the option what it resolved to
+        assert (field.annotation, field.default, field.description) == (
+            annotation,
+            option.default,
+            option.metadata[DOC],
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [("DEVICE", "gpu", "'auto', 'cpu' or 'cuda'"), ("CPU_THREADS", "-1", "greater than or equal to 0")]
+    + [("DECODE_WORKERS", "-2", "greater than or equal to 0"), ("LOCAL_FILES_ONLY", "maybe", "boolean")],
+)
+def test_a_bad_model_setting_is_an_error_naming_it(name, value, message, monkeypatch):
+    monkeypatch.setenv(ENV_PREFIX + name, value)
+    with pytest.raises(ConfigError, match=f"{ENV_PREFIX}{name}: .*{message}"):
+        load_settings()
 
 
 @pytest.mark.parametrize(("key", "setting"), [("DECODE__LANGUAGE", "LANGUAGE"), ("DECODE__VAD__THRESHOLD", "VAD")])

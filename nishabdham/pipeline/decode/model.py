@@ -15,11 +15,13 @@ import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from annotated_types import Ge
 
 from nishabdham.errors import DependencyError, ModelError, ModelIntegrityError
 from nishabdham.installed import default_models_dir, verify_files
@@ -36,24 +38,56 @@ _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 _REQUIRED_FILES = ("model.bin", "config.json")
 
 
+#: The key of a model option's description in its field's metadata (``settings.Settings`` shows it).
+DOC = "doc"
+Device = Literal["auto", "cpu", "cuda"]
+Count = Annotated[int, Ge(0)]
+
+
 @dataclass(frozen=True, slots=True)
 class ModelOptions:
-    """Which Whisper model to load and how to run it."""
+    """Which Whisper model to load and how to run it.
 
-    model: str = BUNDLED
-    """``bundled`` (Whisper base, shipped with the project), a faster-whisper model name such as ``large-v3``, or a local CTranslate2 model directory."""
-    device: str = "auto"
-    """``auto`` (CUDA when a GPU is present, else CPU), ``cpu`` or ``cuda``."""
-    compute_type: str = "auto"
-    """``auto`` (int8 on CPU, float16 on CUDA) or any CTranslate2 compute type."""
-    cpu_threads: int = 0
-    """CPU threads per decoding worker; 0 shares the machine's cores among the workers."""
-    decode_workers: int = 0
-    """Windows decoded side by side; 0 means one per CPU core (at most 4) on a CPU, 1 on a GPU."""
-    models_dir: str = ""
-    """Where the bundled model is assembled and named models are downloaded; empty means ``<prefix>/share/nishabdham/models``."""
-    local_files_only: bool = False
-    """Never reach the model hub, even for a named model."""
+    Each option is defined here once, with its type, default and description (``DOC`` in its
+    metadata). The settings show them at the top level, not as a section (``NISHABDHAM_DEVICE``,
+    ``device = "cpu"`` in the TOML file): ``nishabdham.settings`` builds those fields from these.
+    ``model`` differs: the setting is the name the user gives (``bundled``, an adapted model's name,
+    a Hugging Face checkpoint directory ...), this option is what that name resolved to
+    (``Settings.resolved_model``), which is what this module loads.
+    """
+
+    model: str = field(
+        default=BUNDLED,
+        metadata={
+            DOC: "The model to load, resolved: `bundled` (Whisper base, shipped with the project), "
+            "a faster-whisper model name such as `large-v3`, or a local CTranslate2 model directory."
+        },
+    )
+    device: Device = field(
+        default="auto",
+        metadata={DOC: "Where the model runs: `auto` (CUDA when a GPU is present, else CPU), `cpu` or `cuda`."},
+    )
+    compute_type: str = field(
+        default="auto",
+        metadata={DOC: "CTranslate2 compute type: `auto` (int8 on CPU, float16 on CUDA) or any other."},
+    )
+    cpu_threads: Count = field(
+        default=0, metadata={DOC: "CPU threads per decoding worker; 0 shares the machine's cores among the workers."}
+    )
+    decode_workers: Count = field(
+        default=0,
+        metadata={DOC: "Windows decoded side by side; 0 means one per CPU core (at most 4) on a CPU, 1 on a GPU."},
+    )
+    models_dir: str = field(
+        default="",
+        metadata={
+            DOC: "Where the bundled model is assembled and named models are downloaded; "
+            "empty means inside the installation (`<prefix>/share/nishabdham/models`)."
+        },
+    )
+    local_files_only: bool = field(
+        default=False, metadata={DOC: "Never contact the model hub, even for a named model."}
+    )
 
 
 @dataclass(frozen=True)
