@@ -59,6 +59,39 @@ def test_leading_and_trailing_silence_are_measured(speechlike):
     assert audio.report.trailing_silence_ms == pytest.approx(1500, abs=150)
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_edge_silence_is_librosas_trim_sample_for_sample(seed):
+    """The stage measures silence with the librosa functions trim runs on (not librosa.effects: 110 MB)."""
+    import librosa.effects
+
+    from nishabdham.pipeline.audio import _trim_index
+
+    rng = np.random.default_rng(seed)
+    y = np.zeros(int(rng.integers(1_000, 200_000)), dtype=np.float32)
+    for _ in range(int(rng.integers(0, 4))):  # bursts of noise at random levels, places and lengths
+        start = int(rng.integers(0, len(y)))
+        length = int(rng.integers(100, 40_000))
+        y[start : start + length] += rng.normal(0, 10 ** rng.uniform(-4, -0.5), len(y[start : start + length]))
+    ref = float(rng.uniform(0.01, 0.5))
+    top_db = float(rng.choice([20.0, 40.0, 60.0]))
+    expected = librosa.effects.trim(y, top_db=top_db, ref=ref, frame_length=2048, hop_length=512)[1]
+    assert _trim_index(y, top_db, ref, 2048, 512) == tuple(int(v) for v in expected)
+
+
+def test_measuring_silence_leaves_librosa_effects_unimported(speechlike):
+    """librosa.effects imports scikit-learn, pandas and pyarrow: about 110 MB in every worker process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from nishabdham.pipeline.audio import load_audio; "
+        f"load_audio({str(speechlike)!r}); "
+        "print(sorted(m for m in ('librosa.effects', 'sklearn', 'pandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
 def test_loud_input_is_limited_not_clipped(tmp_path):
     path = write_wav(tmp_path / "loud.wav", np.clip(tone(300, 3, 1.2), -1, 1) * 0.999)
     audio = load_audio(path, NormalizeOptions(target_lufs=-5.0))

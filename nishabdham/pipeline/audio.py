@@ -384,24 +384,38 @@ def measure_silence(samples: np.ndarray, sample_rate: int, top_db: float, window
     """
     if not len(samples):
         return 0, 0
-    import librosa
-
     frame, hop = 2048, 512
     ref = _peak_rms(samples, frame, hop)
     if ref <= 1e-6:
         n = int(round(1000 * len(samples) / sample_rate))
         return n, n
     win = int(window_s * sample_rate)
-    lead = _edge_silence(
-        samples, win, lambda y: librosa.effects.trim(y, top_db=top_db, ref=ref, frame_length=frame, hop_length=hop)[1]
-    )
-    trail = _edge_silence(
-        samples[::-1],
-        win,
-        lambda y: librosa.effects.trim(y, top_db=top_db, ref=ref, frame_length=frame, hop_length=hop)[1],
-    )
+
+    def trim_index(y: np.ndarray) -> tuple[int, int]:
+        return _trim_index(y, top_db, ref, frame, hop)
+
+    lead = _edge_silence(samples, win, trim_index)
+    trail = _edge_silence(samples[::-1], win, trim_index)
     to_ms = 1000 / sample_rate
     return int(round(lead * to_ms)), int(round(trail * to_ms))
+
+
+def _trim_index(y: np.ndarray, top_db: float, ref: float, frame: int, hop: int) -> tuple[int, int]:
+    """``librosa.effects.trim(y, ...)[1]``, computed with the librosa functions trim itself calls.
+
+    Importing ``librosa.effects`` also imports its source separation, and with it scikit-learn,
+    pandas and pyarrow: about 110 MB resident in every worker process for nothing this stage
+    uses (docs/MEMORY.md). ``librosa.feature`` and ``librosa.core`` are what trim runs on;
+    ``tests/test_audio.py`` checks that the result is trim's, sample for sample.
+    """
+    import librosa
+
+    rms = librosa.feature.rms(y=y, frame_length=frame, hop_length=hop)
+    loud = np.flatnonzero(librosa.amplitude_to_db(rms[..., 0, :], ref=ref, top_db=None) > -top_db)
+    if not loud.size:
+        return 0, 0
+    start = int(librosa.frames_to_samples(loud[0], hop_length=hop))
+    return start, min(len(y), int(librosa.frames_to_samples(loud[-1] + 1, hop_length=hop)))
 
 
 def _edge_silence(samples: np.ndarray, window: int, trim_index) -> int:
