@@ -6,11 +6,18 @@ evaluation runs with the old key read as with the new.
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
+from nishabdham.evaluation.evaluate import EvalRun, load_run, save_run
 from nishabdham.pipeline.decode.transcribe import DecodeOptions
 from nishabdham.pipeline.runner import LEGACY_DECODE_KEY, PipelineOptions, current_settings, identity_settings
+from nishabdham.review_ui.recording import load_transcript
 from nishabdham.settings import Settings, load_settings
+from nishabdham.types import dumps
 from nishabdham.workers.jobs import job_identity, output_options, settings_sha256
 from nishabdham.workers.tasks import job_pipeline_options
+from tests.review_support import transcript
 
 #: ``settings_sha256(output_options(Settings()))`` as main computed it before the section was renamed
 #: (commit e036754, 4 December), with the decoding section under ``transcribe``. Jobs finished since keep
@@ -68,3 +75,23 @@ def test_a_job_stored_with_the_legacy_key_runs_with_its_own_decoding_options():
         "te",
     )
     assert from_before.decode != PipelineOptions().decode  # not silently the defaults
+
+
+def test_a_transcript_written_before_the_rename_opens_for_review_with_decode(tmp_path):
+    settings = replace(PipelineOptions(), decode=replace(DecodeOptions(), beam_size=3)).output_settings()
+    data = json.loads(dumps(replace(transcript(), settings=legacy(settings))))
+    assert "transcribe" in data["settings"]
+    path = tmp_path / "reading.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    loaded = load_transcript(path)
+    assert loaded.settings == settings and loaded.settings["decode"]["beam_size"] == 3
+
+
+def test_an_evaluation_run_saved_before_the_rename_compares_with_one_saved_after(tmp_path):
+    settings = PipelineOptions().output_settings()
+    path = save_run(EvalRun(settings=settings), tmp_path / "new.json")
+    old = json.loads(path.read_text(encoding="utf-8"))
+    assert "decode" in old["settings"]
+    old["settings"] = legacy(old["settings"])
+    (tmp_path / "old.json").write_text(json.dumps(old), encoding="utf-8")
+    assert load_run(tmp_path / "old.json").settings == load_run(path).settings == settings
