@@ -44,7 +44,7 @@ def decode_all(pipeline: Pipeline, paths: list[str], strategy: str):
         else:
             planner = pipeline._plan
         started = time.perf_counter()
-        decoding = transcribe(pipeline.model, audio, pipeline.options.transcribe, planner)
+        decoding = transcribe(pipeline.model, audio, pipeline.options.decode, planner)
         out.append((decoding, audio, time.perf_counter() - started))
     return out
 

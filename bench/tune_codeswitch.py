@@ -93,7 +93,7 @@ def decode(manifest: Path, out: Path, nbest: int = 1, temperatures: tuple[float,
     options = PipelineOptions()
     options = replace(options, codeswitch=replace(options.codeswitch, nbest=nbest))
     if temperatures:
-        options = replace(options, transcribe=replace(options.transcribe, temperatures=temperatures))
+        options = replace(options, decode=replace(options.decode, temperatures=temperatures))
     pipeline = Pipeline(options)
     rows = []
     original = CodeSwitcher.process

@@ -45,7 +45,7 @@ from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.pipeline.cues.segment import SegmentOptions
 from nishabdham.pipeline.cues.subtitles import FORMATS, WriterOptions
 from nishabdham.pipeline.decode.model import BUNDLED, DOC, ModelOptions
-from nishabdham.pipeline.decode.transcribe import TranscribeOptions
+from nishabdham.pipeline.decode.transcribe import DecodeOptions
 from nishabdham.pipeline.known_text.library_cues import LibraryOptions
 from nishabdham.pipeline.runner import PipelineOptions, SecondLineMode
 from nishabdham.pipeline.speakers.diarize import DiarizeOptions
@@ -148,7 +148,7 @@ class Settings(ModelSettings):
     # --- stage options (each defined in its stage's module) --------------------------
     normalize: NormalizeOptions = Field(default_factory=NormalizeOptions, description="Audio normalization.")
     vad: VadOptions = Field(default_factory=VadOptions, description="Voice-activity detection and windows.")
-    decode: TranscribeOptions = Field(default_factory=TranscribeOptions, description="Whisper decoding.")
+    decode: DecodeOptions = Field(default_factory=DecodeOptions, description="Whisper decoding.")
     rules: CueRules = Field(default_factory=CueRules, description="Subtitle rule profile.")
     codeswitch: CodeSwitchOptions = Field(
         default_factory=CodeSwitchOptions,
@@ -277,7 +277,7 @@ class Settings(ModelSettings):
         return PipelineOptions(
             model=model,
             normalize=self.normalize,
-            transcribe=replace(self.decode, language=self.language, vad=vad),
+            decode=replace(self.decode, language=self.language, vad=vad),
             codeswitch=replace(codeswitch, glossary_files=(*codeswitch.glossary_files, *self._user_glossary())),
             segment=SegmentOptions(rules=self.rules),
             writer=WriterOptions(formats=self.formats, speaker_names=dict(self.speaker_names)),

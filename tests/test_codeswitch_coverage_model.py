@@ -51,7 +51,7 @@ def reading(request, pipeline, te_rows, jfk, tmp_path_factory):
         at += len(clip) // 16
     path = write_wav(tmp_path_factory.mktemp("reading") / f"{request.param}.wav", np.concatenate(pieces))
     transcript = pipeline.run(path)
-    regions = speech_regions(load_audio(path).samples, 16000, pipeline.options.transcribe.vad)
+    regions = speech_regions(load_audio(path).samples, 16000, pipeline.options.decode.vad)
     return transcript, parts, regions
 
 

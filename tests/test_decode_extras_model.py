@@ -9,8 +9,8 @@ from nishabdham.pipeline.audio import load_audio
 from nishabdham.pipeline.codeswitch import PIVOT_PROMPT
 from nishabdham.pipeline.decode import encoder
 from nishabdham.pipeline.decode.transcribe import (
+    DecodeOptions,
     DecodeRequest,
-    TranscribeOptions,
     decode_windows,
     detect_languages,
     window_audio,
@@ -27,7 +27,7 @@ def test_a_checked_stretch_is_decoded_again_without_encoding_it_again(model, jfk
     cache = encoder.install(model.whisper)
     before = cache.hits
     request = DecodeRequest("en", strategy="pivot+english", temperatures=(0.0,), beam_size=1)
-    segments = decode_windows(model, audio, [(window, request)], TranscribeOptions())
+    segments = decode_windows(model, audio, [(window, request)], DecodeOptions())
     assert cache.hits == before + 1
     assert "americans" in " ".join(s.text for s in segments).lower()
 
@@ -38,7 +38,7 @@ def test_pivot_decode_keeps_the_beams_other_readings_on_the_segment_they_change(
         audio = load_audio(row["path"])
         window = Window.span(0, audio.duration_ms)
         request = DecodeRequest("en", PIVOT_PROMPT, strategy="pivot", hypotheses=5)
-        for segment in decode_windows(model, audio, [(window, request)], TranscribeOptions()):
+        for segment in decode_windows(model, audio, [(window, request)], DecodeOptions()):
             for alternative in segment.alternatives:
                 found.append((segment, alternative))
     assert len(found) >= 5  # the beam held other readings for most clips

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from nishabdham.pipeline.decode import fallback, hypotheses
-from nishabdham.pipeline.decode.transcribe import TranscribeOptions
+from nishabdham.pipeline.decode.transcribe import DecodeOptions
 
 SAMPLING = {"beam_size": 1, "num_hypotheses": 5, "sampling_topk": 0, "sampling_temperature": 0.6, "max_length": 99}
 
@@ -79,4 +79,4 @@ def test_installed_once_under_the_n_best_recorder():
 
 def test_an_unknown_fallback_is_refused():
     with pytest.raises(ValueError, match="fallback"):
-        TranscribeOptions(fallback="greedy")
+        DecodeOptions(fallback="greedy")

@@ -11,16 +11,16 @@ import pytest
 
 from nishabdham.pipeline.audio import load_audio
 from nishabdham.pipeline.decode.request import DecodeRequest
-from nishabdham.pipeline.decode.transcribe import TranscribeOptions, transcribe
+from nishabdham.pipeline.decode.transcribe import DecodeOptions, transcribe
 
 pytestmark = pytest.mark.model
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 CLIPS = [SAMPLES / "te_verse" / "common_voice_te_42973997.wav", SAMPLES / "te_prose" / "common_voice_te_42973996.wav"]
-EVERY_STEP = TranscribeOptions(language="te", fallback="beam", temperatures=(0.0, 0.4, 1.0), log_prob_threshold=0.0)
+EVERY_STEP = DecodeOptions(language="te", fallback="beam", temperatures=(0.0, 0.4, 1.0), log_prob_threshold=0.0)
 
 
-def words(model, options: TranscribeOptions) -> list[list[tuple[str, int, int]]]:
+def words(model, options: DecodeOptions) -> list[list[tuple[str, int, int]]]:
     out = []
     for clip in CLIPS:
         decoding = transcribe(model, load_audio(clip), options, native)

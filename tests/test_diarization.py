@@ -142,7 +142,7 @@ def test_speaker_names_and_options_come_from_the_environment(monkeypatch):
     assert options.writer.speaker_names == {"SPEAKER_00": "Host"}
     assert options.diarize.num_speakers == 3
     assert options.segment.rules.speaker_prefix is True
-    assert options.transcribe.vad.backend == "pyannote"
+    assert options.decode.vad.backend == "pyannote"
 
 
 def test_a_bad_speaker_name_is_a_one_line_error(tmp_path, capsys, jfk):

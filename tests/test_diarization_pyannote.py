@@ -195,7 +195,7 @@ def test_transcribe_with_pyannote_vad_and_diarization(tmp_path, recording, model
     assert code == 0
     data = json.loads((out / "evening.json").read_text(encoding="utf-8"))
     cues, ns = data["cues"], recording.nonspeech
-    assert data["settings"]["transcribe"]["vad"]["backend"] == "pyannote"
+    assert data["settings"]["decode"]["vad"]["backend"] == "pyannote"
     assert "speakers" in data["timings_ms"]
     assert cues
     # nothing over the music and applause: no cue, no (hallucinated) word

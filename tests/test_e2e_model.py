@@ -52,7 +52,7 @@ def test_jfk_outputs_agree_and_json_holds_the_contract(jfk_run):
     data = json.loads((jfk_run / "jfk.json").read_text(encoding="utf-8"))
     assert data["model"] == "whisper-base (bundled)"
     assert data["language"] == "en"
-    assert data["settings"]["transcribe"]["beam_size"] == 5
+    assert data["settings"]["decode"]["beam_size"] == 5
     assert data["settings"]["model_info"]["compute_type"] in ("int8", "float16")
     assert all(s["language"] and s["script"] for s in data["segments"])
     assert all(w["end_ms"] >= w["start_ms"] for s in data["segments"] for w in s["words"])
@@ -114,7 +114,7 @@ def test_windows_decoded_side_by_side_give_what_one_at_a_time_gives(model, te_ro
 
     from nishabdham.pipeline.audio import Audio
     from nishabdham.pipeline.decode.request import DecodeRequest
-    from nishabdham.pipeline.decode.transcribe import TranscribeOptions, decode_windows
+    from nishabdham.pipeline.decode.transcribe import DecodeOptions, decode_windows
     from nishabdham.pipeline.vad import SpeechRegion, Window
 
     clips = [load_audio(row["path"]).samples for row in te_rows[:3]] + [load_audio(jfk[0]).samples]
@@ -129,11 +129,9 @@ def test_windows_decoded_side_by_side_give_what_one_at_a_time_gives(model, te_ro
     request = DecodeRequest("en", beam_size=1, temperatures=(0.0,))
     reported = []
     side_by_side = decode_windows(
-        replace(model, workers=2), audio, [(w, request) for w in windows], TranscribeOptions(), reported.append
+        replace(model, workers=2), audio, [(w, request) for w in windows], DecodeOptions(), reported.append
     )
-    one_at_a_time = decode_windows(
-        replace(model, workers=1), audio, [(w, request) for w in windows], TranscribeOptions()
-    )
+    one_at_a_time = decode_windows(replace(model, workers=1), audio, [(w, request) for w in windows], DecodeOptions())
     assert reported == sorted(reported) and reported[-1] == 1.0 and len(set(reported)) >= 3  # steady progress
     assert [(w.start_ms, w.text) for s in side_by_side for w in s.words] == [
         (w.start_ms, w.text) for s in one_at_a_time for w in s.words

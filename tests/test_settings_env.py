@@ -20,13 +20,13 @@ MODEL_OPTIONS = [option.name for option in dataclasses.fields(ModelOptions)]
 #: Where the pipeline receives each section of settings (None: used outside the pipeline).
 PIPELINE_HOME = {
     "normalize": "normalize",
-    "vad": "transcribe.vad",
-    "decode": "transcribe",
+    "vad": "decode.vad",
+    "decode": "decode",
     "rules": "segment.rules",
     "codeswitch": "codeswitch",
     "diarize": "diarize",
     **{name: f"model.{name}" for name in MODEL_OPTIONS},
-    "language": "transcribe.language",
+    "language": "decode.language",
     "second_line": "second_line",
     "formats": "writer.formats",
     "speaker_names": "writer.speaker_names",
@@ -235,5 +235,5 @@ def test_every_model_option_of_the_command_line_reaches_the_settings(command, tm
     argv += ["--second-line", "none", "--formats", "srt", "--english", "telugu"]
     settings = model_settings(build_parser().parse_args(argv))
     options = settings.pipeline_options()
-    assert (options.model.model, options.transcribe.language, options.second_line) == ("small", "te", "none")
+    assert (options.model.model, options.decode.language, options.second_line) == ("small", "te", "none")
     assert options.writer.formats == ("srt",) and options.codeswitch.english_words == "telugu"

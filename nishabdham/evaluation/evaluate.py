@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from nishabdham.errors import InputError
 from nishabdham.evaluation.manifest import ManifestEntry
@@ -35,6 +35,7 @@ from nishabdham.evaluation.metrics import (
 )
 from nishabdham.evaluation.speakers import SpeakerErrors
 from nishabdham.pipeline.cues.rules import CueRules
+from nishabdham.pipeline.runner import current_settings
 
 SCHEMA_VERSION = 1
 
@@ -115,7 +116,10 @@ class EvalRun(Scores):
     evalset_name: str = Field(
         "", description="the manifests' folder/file names: runs on one evaluation set (any version) share it"
     )
-    settings: dict = Field(default_factory=dict)
+    settings: dict = Field(
+        default_factory=dict,
+        description="the pipeline's output settings (a run saved before 4 December has ``decode`` as ``transcribe``)",
+    )
     manifests: list[ManifestInfo] = Field(default_factory=list)
     problems: list[str] = Field(
         default_factory=list, description="manifest lines and rows that could not be scored, with the reason"
@@ -136,6 +140,12 @@ class EvalRun(Scores):
         default_factory=dict, description="`text-given` (rows with a text_file) and `heard` rows, when any row has one"
     )
     rows: list[RowScore] = Field(default_factory=list)
+
+    @field_validator("settings")
+    @classmethod
+    def _current_settings(cls, settings: dict) -> dict:
+        """Settings of any version under today's keys, so runs before and after 4 December compare."""
+        return current_settings(settings)
 
 
 # --------------------------------------------------------------------------- scoring (pure)

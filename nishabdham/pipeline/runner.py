@@ -25,8 +25,8 @@ from nishabdham.pipeline.decode import encoder
 from nishabdham.pipeline.decode.model import LoadedModel, ModelOptions, load_model
 from nishabdham.pipeline.decode.request import DecodeRequest
 from nishabdham.pipeline.decode.transcribe import (
+    DecodeOptions,
     Decoding,
-    TranscribeOptions,
     decode_windows,
     detect_languages,
     latin_only_tokens,
@@ -54,7 +54,7 @@ class PipelineOptions:
 
     model: ModelOptions = field(default_factory=ModelOptions)
     normalize: NormalizeOptions = field(default_factory=NormalizeOptions)
-    transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
+    decode: DecodeOptions = field(default_factory=DecodeOptions)
     codeswitch: CodeSwitchOptions = field(default_factory=CodeSwitchOptions)
     segment: SegmentOptions = field(default_factory=SegmentOptions)
     writer: WriterOptions = field(default_factory=WriterOptions)
@@ -64,13 +64,42 @@ class PipelineOptions:
     library: LibraryOptions = field(default_factory=LibraryOptions)
 
     def output_settings(self) -> dict:
-        """The settings that change the output (hashed to identify a job)."""
+        """The settings that change the output: recorded in every transcript and evaluation run, and hashed
+        (in :func:`identity_settings`'s form) to identify a job."""
         data = to_jsonable(self)
         data["library"].pop("cache_dir", None)
         data["model"].pop("models_dir", None)
         data["model"].pop("cpu_threads", None)
         data["model"].pop("decode_workers", None)
         return data
+
+
+#: The decoding section's key in output settings before 4 December, when ``PipelineOptions`` called it
+#: ``transcribe``; ``decode`` since, the name it always had in the settings (``[decode]``).
+LEGACY_DECODE_KEY = "transcribe"
+
+
+def identity_settings(settings: dict) -> dict:
+    """Output settings in the form a job's id is hashed over: the decoding section under its legacy key.
+
+    Job ids must not change with the key's name: a batch skips the jobs it finds done by id, so a job
+    finished before 4 December must get the id it had then from the same settings.
+    """
+    return _renamed(settings, "decode", LEGACY_DECODE_KEY)
+
+
+def current_settings(settings: dict) -> dict:
+    """Output settings as any version recorded them (a stored job, a transcript's or an evaluation run's
+    ``settings``), with the decoding section under ``decode`` (``transcribe`` before 4 December)."""
+    return _renamed(settings, LEGACY_DECODE_KEY, "decode")
+
+
+def _renamed(settings: dict, old: str, new: str) -> dict:
+    """``settings`` with the section ``old`` under ``new`` (where both are there, ``new`` is kept)."""
+    kept = {key: value for key, value in settings.items() if key != old}
+    if old in settings and new not in settings:
+        kept[new] = settings[old]
+    return kept
 
 
 class Pipeline:
@@ -116,7 +145,7 @@ class Pipeline:
             audio = load_audio(path, opts.normalize)
         progress("normalize", 1.0)
         with clock("transcribe"):
-            decoding = transcribe(lambda: self.model, audio, opts.transcribe, self._plan, progress)
+            decoding = transcribe(lambda: self.model, audio, opts.decode, self._plan, progress)
         audio = with_speech(audio, decoding.speech_ms)
         with clock("codeswitch"):
             segments, removed = self.codeswitch.process(
@@ -176,7 +205,7 @@ class Pipeline:
     # ------------------------------------------------------------------ stages
 
     def _plan(self, window: Window, language: str) -> DecodeRequest:
-        t = self.options.transcribe
+        t = self.options.decode
         base = DecodeRequest(language, t.initial_prompt, t.hotwords, t.task, "native")
         return self.codeswitch.planner(self.model.name, base)(window, language)
 
@@ -198,20 +227,20 @@ class Pipeline:
     def _align(self, text: PoemText, segments, audio: Audio, regions, clock: _Clock) -> tuple[list[Cue], dict]:
         """The given text aligned to the heard words (issue 14): text cues, heard cues, the report."""
         second = self._second_line()
-        pad = self.options.transcribe.vad.speech_pad_ms
+        pad = self.options.decode.vad.speech_pad_ms
         with clock("align"):
             return text_cues(text, segments, self.options.segment.rules, audio.duration_ms, second, regions, pad)
 
     def _identify(self, library: SearchableLibrary, segments, audio: Audio, regions, clock: _Clock):
         """The library poems read in the recording, their lines from the library, the rest heard (issue 22)."""
         second = self._second_line()
-        pad = self.options.transcribe.vad.speech_pad_ms
+        pad = self.options.decode.vad.speech_pad_ms
         with clock("library"):
             return library_cues(library, segments, self.options.segment.rules, audio.duration_ms, second, regions, pad)
 
     def _translate(self, audio: Audio, decoding: Decoding, progress: Progress = null_progress) -> list[Word]:
         """English words with times, from Whisper's translate task over the same windows."""
-        t = self.options.transcribe
+        t = self.options.decode
         language = decoding.language if decoding.language not in ("", "auto", "en") else "te"
         request = DecodeRequest(language, "", "", "translate", "translate")
         requests = [(window, request) for window in decoding.windows]
@@ -271,11 +300,11 @@ class _StretchDecoder:
         ]
         if not inside:
             return [Window.span(max(0, start), min(self.audio.duration_ms, end))]
-        return plan_windows(inside, self.pipeline.options.transcribe.vad)
+        return plan_windows(inside, self.pipeline.options.decode.vad)
 
     def decode(self, segment: Segment, request: DecodeRequest) -> list[Segment]:
         p = self.pipeline
-        return decode_windows(p.model, self.audio, [(w, request) for w in self._windows(segment)], p.options.transcribe)
+        return decode_windows(p.model, self.audio, [(w, request) for w in self._windows(segment)], p.options.decode)
 
     def english_probability(self, segment: Segment, short_context: bool) -> float:
         window = self._windows(segment)[0]

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from nishabdham.errors import InputError
+from nishabdham.pipeline.runner import current_settings
 from nishabdham.review_ui.editing import ReviewCue, machine_cues
 from nishabdham.review_ui.media import AUDIO_NAME
 from nishabdham.review_ui.quality import MachineText
@@ -30,11 +31,18 @@ def load_transcript(path: str | Path) -> Transcript:
     except (OSError, ValueError) as exc:
         raise InputError(f"transcript cannot be read ({exc})", path=path) from exc
     try:
-        return from_jsonable(Transcript, data)
+        return from_jsonable(Transcript, _current(data))
     except ValidationError as exc:
         raise InputError(
             f"not a Nishabdham transcript ({exc.error_count()} problems, first: {exc.errors()[0]['msg']})", path=path
         ) from exc
+
+
+def _current(data):
+    """The transcript's data with its settings as written today (``decode``, ``transcribe`` before 4 December)."""
+    if isinstance(data, dict) and isinstance(data.get("settings"), dict):
+        return {**data, "settings": current_settings(data["settings"])}
+    return data
 
 
 @dataclass(frozen=True)

@@ -132,8 +132,15 @@ def file_sha256(path: str | Path) -> str:
 
 
 def settings_sha256(options: dict[str, Any]) -> str:
-    """SHA-256 of the output-affecting settings, canonically serialized."""
-    text = json.dumps(options, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """SHA-256 of the output-affecting settings, canonically serialized.
+
+    The one place a job's settings are hashed: over :func:`~nishabdham.pipeline.runner.identity_settings`,
+    the decoding section under ``transcribe``, its key before 4 December, so that the jobs done before
+    keep their ids (a batch skips done jobs by id) and the same settings still make the same job.
+    """
+    from nishabdham.pipeline.runner import identity_settings
+
+    text = json.dumps(identity_settings(options), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

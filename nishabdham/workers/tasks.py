@@ -239,10 +239,14 @@ def given_text(job: Job) -> PoemText | None:
 
 
 def job_pipeline_options(options: dict[str, Any], settings: Settings) -> PipelineOptions:
-    """The job's output settings, with this machine's model directory and threads."""
-    from nishabdham.pipeline.runner import PipelineOptions
+    """The job's output settings, with this machine's model directory and threads.
+
+    A job stored before 4 December keeps its decoding section under ``transcribe``: read as ``decode``.
+    """
+    from nishabdham.pipeline.runner import PipelineOptions, current_settings
 
     local = settings.model_options()
+    options = current_settings(options)
     data = {
         # the job's given text (issue 14) and its library's version (issue 22) name the job, they are not options
         **{k: v for k, v in options.items() if k not in ("text_sha256", "library_sha256")},

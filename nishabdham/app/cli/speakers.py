@@ -85,7 +85,7 @@ def check_available(settings) -> None:
     from nishabdham.pipeline.speakers.pyannote_models import import_pyannote, locate_segmentation
 
     options = settings.pipeline_options()
-    vad = options.transcribe.vad
+    vad = options.decode.vad
     if vad.backend == "pyannote":
         import_pyannote("--vad pyannote")
         locate_segmentation(vad.pyannote_model)

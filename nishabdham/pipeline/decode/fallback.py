@@ -7,7 +7,7 @@ seeded once when the thread first samples (``ctranslate2.set_random_seed`` reach
 threads that have not sampled yet), so which draws a window gets depends on every window
 that thread sampled before it: a seed cannot be fixed per window, and two runs differ.
 
-With ``TranscribeOptions.fallback = "beam"`` each fallback step is a beam search instead,
+With ``DecodeOptions.fallback = "beam"`` each fallback step is a beam search instead,
 pushed harder away from loops the hotter its temperature (:data:`STEPS`): a repetition
 penalty and a ban on repeating long token n-grams (long, because Telugu letters are several
 byte-level tokens each, and short n-grams recur in ordinary Telugu words). faster-whisper's
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-#: The fallback modes of ``TranscribeOptions.fallback``.
+#: The fallback modes of ``DecodeOptions.fallback``.
 MODES = ("sample", "beam")
 
 

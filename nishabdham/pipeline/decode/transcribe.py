@@ -38,7 +38,7 @@ _MAX_NEW_TOKENS = 220  # Whisper's 448-token context less the longest prompt fas
 
 
 @dataclass(frozen=True, slots=True)
-class TranscribeOptions:
+class DecodeOptions:
     """Options of the Whisper decoding stage."""
 
     language: str = "auto"
@@ -95,7 +95,7 @@ class Decoding:
 def transcribe(
     model: LoadedModel | Callable[[], LoadedModel],
     audio: Audio,
-    options: TranscribeOptions,
+    options: DecodeOptions,
     planner: Planner,
     progress: Progress = null_progress,
 ) -> Decoding:
@@ -140,7 +140,7 @@ def decode_windows(
     model: LoadedModel,
     audio: Audio,
     requests: list[tuple[Window, DecodeRequest]],
-    options: TranscribeOptions,
+    options: DecodeOptions,
     progress: Callable[[float], None] = lambda fraction: None,
 ) -> list[Segment]:
     """Decode several windows, ``model.workers`` at a time; segments come back in window order.
@@ -183,7 +183,7 @@ def decode_window(
     audio: Audio,
     window: Window,
     request: DecodeRequest,
-    options: TranscribeOptions,
+    options: DecodeOptions,
     advanced: Callable[[int], None] | None = None,
 ) -> list[Segment]:
     """Decode one window; times come back in the recording's time base (ms).
@@ -324,7 +324,7 @@ def _to_segment(raw, window: Window, language: str, strategy: str) -> Segment | 
     )
 
 
-def _fixed_language(options: TranscribeOptions) -> str:
+def _fixed_language(options: DecodeOptions) -> str:
     return "" if options.language in ("", "auto") else options.language
 
 
