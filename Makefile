@@ -34,7 +34,7 @@ setup: system-packages venv model waveform-editor
 WAVE_DIR := nishabdham/review_ui/wave_editor
 waveform-editor: $(WAVE_DIR)/build/main.js
 
-$(WAVE_DIR)/build/main.js: $(WAVE_DIR)/package.json $(WAVE_DIR)/package-lock.json $(WAVE_DIR)/src/main.js $(WAVE_DIR)/src/index.html
+$(WAVE_DIR)/build/main.js: $(WAVE_DIR)/package.json $(WAVE_DIR)/package-lock.json $(wildcard $(WAVE_DIR)/src/*)
 	@command -v npm >/dev/null || { echo "npm is needed to build the waveform editor (Debian: apt-get install npm)"; exit 1; }
 	cd $(WAVE_DIR) && npm ci --no-audit --no-fund && npm run build
 

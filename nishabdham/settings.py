@@ -139,6 +139,12 @@ class Settings(ModelSettings):
         500, ge=1, description="Largest recording a reviewer may upload, in MB (1 MB = 1,048,576 bytes)."
     )
     review_undo_depth: int = Field(100, ge=1, description="How many edits a reviewer can undo.")
+    review_table_rows: int = Field(
+        50,
+        ge=0,
+        description="Rows of the review page's cue table, drawn around the selected cue (0: every cue). "
+        "Fewer rows make each edit of a long recording show sooner.",
+    )
     review_session_hours: float = Field(
         12.0,
         ge=0.0,

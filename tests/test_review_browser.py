@@ -47,8 +47,9 @@ def test_upload_review_approve_in_a_real_browser(queue, te_rows, tmp_path, artif
         wait_until_idle(page)
 
         corrected = "కలసపాడు బ్రిడ్జిపై నుంచి నీరు"
-        page.get_by_role("textbox", name="Line 1", exact=True).fill(corrected)
-        page.get_by_role("textbox", name="Line 1", exact=True).press("Control+Enter")  # applied, kept as a draft
+        wave = _wave(page)  # the cue's lines are edited under the waveform
+        wave.get_by_role("textbox", name="Line 1", exact=True).fill(corrected)
+        wave.get_by_role("textbox", name="Line 1", exact=True).press("Control+Enter")  # applied, kept as a draft
         page.get_by_text("unsaved edits", exact=False).first.wait_for()
         wait_for_run(page)
         page.locator(".stMultiSelect").first.click()
@@ -70,6 +71,15 @@ def test_upload_review_approve_in_a_real_browser(queue, te_rows, tmp_path, artif
             page.get_by_role("button", name="kavita reading.srt").click()
         srt = download.value.path().read_text(encoding="utf-8")
         page.screenshot(path=str(artifacts / "review-approved.png"))
+
+        # an edit after approval: the approved version's downloads go (the editor reruns alone, so it asks
+        # for the whole page when what the page shows above it changes)
+        line = _wave(page).get_by_role("textbox", name="Line 1", exact=True)
+        line.fill(corrected + " మళ్ళీ")
+        line.press("Control+Enter")
+        page.get_by_text("Approved version 1").first.wait_for(state="detached")
+        wait_for_run(page)
+        assert page.get_by_role("button", name="kavita reading.srt").count() == 0
 
     assert corrected in srt.split("\n\n")[0]
     manifest = queue.data_dir / "evalsets" / "reviewed" / "manifest.jsonl"
@@ -112,3 +122,11 @@ def test_browser_refuses_a_wrong_password_and_an_oversized_upload(tmp_path, arti
         assert page.get_by_role("button", name="Subtitle these recordings").is_disabled()
         page.screenshot(path=str(artifacts / "upload-refused.png"))
     assert not (data_dir / "uploads").exists() or not any((data_dir / "uploads").rglob("*.wav"))
+
+
+def _wave(page):
+    """The waveform editor's frame, with its cues drawn."""
+    page.locator("iframe[title*='wave_editor']").wait_for(timeout=60_000)
+    frame = [f for f in page.frames if "/component/" in f.url and not f.is_detached()][-1]
+    frame.locator("[data-cue='c0001']").wait_for(timeout=60_000)
+    return frame

@@ -22,7 +22,8 @@ PASSWORD = "a long shared secret"
 
 
 def field(page, name: str):
-    return page.get_by_role("textbox", name=name, exact=True)
+    """A field of the selected cue: its times and lines are edited in the waveform editor."""
+    return wave_frame(page).get_by_role("textbox", name=name, exact=True)
 
 
 def cue_number(page) -> int:
@@ -42,7 +43,7 @@ def act(page, action) -> None:
 
 def wave_frame(page):
     page.locator("iframe[title*='wave_editor']").wait_for(timeout=60_000)
-    frame = next(f for f in page.frames if "/component/" in f.url)
+    frame = [f for f in page.frames if "/component/" in f.url and not f.is_detached()][-1]
     frame.locator("[data-cue='c0002']").wait_for(timeout=60_000)
     return frame
 
@@ -84,9 +85,13 @@ def test_a_review_by_waveform_and_keyboard(reading, tmp_path, artifacts):
         act(page, page.mouse.up)
         assert field(page, "End").input_value() > end
 
-        # nudge its start by 100 ms (key "s": start later)
+        # nudge its start by 100 ms (key "s": start later); twice more at once: no keystroke is lost
         act(page, lambda: page.keyboard.press("s"))
         assert _ms(field(page, "Start").input_value()) == _ms(start) + 100
+        page.keyboard.press("s")
+        act(page, lambda: page.keyboard.press("s"))
+        assert _ms(field(page, "Start").input_value()) == _ms(start) + 300
+        assert _panel_start(page, 2) == _ms(start) + 300  # Python applied all three, not only the waveform
 
         # split at the playhead: click inside cue 3 (selects it and moves the playhead), then "x"
         region = wave.locator("[data-cue='c0003']")
@@ -146,6 +151,12 @@ def test_a_review_by_waveform_and_keyboard(reading, tmp_path, artifacts):
     assert len(blocks) == cues + 2
     assert edited in blocks[0] and "kalasapāḍu vaṁtenapai" in blocks[0]
     assert sum(inserted in b and "vinipiṁcina māṭa" in b for b in blocks) == 1
+
+
+def _panel_start(page, number: int) -> int:
+    """Cue ``number``'s start (ms) as the page's own cue panel (drawn by Python) says it."""
+    caption = page.get_by_text(f"Cue {number} ·").first.inner_text()
+    return _ms(caption.split("·")[1].split("→")[0].strip())
 
 
 def _ms(text: str) -> int:

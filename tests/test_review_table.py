@@ -83,3 +83,18 @@ def test_the_report_after_an_edit_is_the_full_report_of_the_edited_cues():
         after = step(before)
         assert tbl.updated_report(before, old, after, rules) == tbl.report(after, rules)
         before, old = after, tbl.report(after, rules)
+
+
+def test_the_table_window_keeps_the_selected_cue_ten_rows_from_the_top_and_stays_inside():
+    order = list(range(800))
+    assert tbl.window(order, 400, 50) == (390, 440)
+    assert tbl.window(order, 3, 50) == (0, 50)  # near the start: from the first row
+    assert tbl.window(order, 795, 50) == (750, 800)  # near the end: the last 50 rows
+    assert tbl.window(order, 400, 0) == (0, 800)  # 0 rows asked: every row
+    assert tbl.window(list(range(30)), 20, 50) == (0, 30)  # fewer cues than rows: every row
+
+
+def test_the_table_window_follows_the_display_order():
+    worst_first = [7, 3, 9, 0, 1, 2, 4, 5, 6, 8]  # cue 9 is third in the table
+    first, end = tbl.window(worst_first, 9, 4, above=1)
+    assert worst_first[first:end] == [3, 9, 0, 1]

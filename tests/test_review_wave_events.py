@@ -6,9 +6,10 @@ import pytest
 
 from nishabdham.errors import ReviewError
 from nishabdham.pipeline.cues.rules import CueRules
-from nishabdham.review_ui.editing import split_at_time
+from nishabdham.review_ui.editing import format_ms, split_at_time
+from nishabdham.review_ui.edits import transliteration
 from nishabdham.review_ui.session import EditSession
-from nishabdham.review_ui.wave_events import FRAME_MS, SHORTCUTS, apply_event, shortcut_map
+from nishabdham.review_ui.wave_events import FRAME_MS, SHORTCUTS, apply_event, apply_events, shortcut_map
 from tests.review_support import cues as make_cues
 from tests.review_support import transcript
 
@@ -78,3 +79,41 @@ def test_select_save_help_and_an_unknown_action():
         apply_event(s, {"action": "select", "cue_id": "c9999"}, RULES)
     with pytest.raises(ReviewError, match="does not know"):
         apply_event(s, {"action": "explode", "cue_id": "c0001"}, RULES)
+
+
+def test_the_selected_cues_fields_edit_lines_and_times_line_two_following_line_one():
+    s = session()
+    s = apply_event(
+        s, {"action": "fields", "cue_id": s.cues[0].id, "second": transliteration(s.cues[0].text)}, RULES
+    ).session
+    cue = s.cues[0]  # its line 2 is the transliteration of line 1, as the pipeline writes it
+    fixed = apply_event(s, {"action": "fields", "cue_id": cue.id, "text": "కలసపాడు  వంతెనపై "}, RULES)
+    assert fixed.session.cues[0].text == "కలసపాడు వంతెనపై" and fixed.session.cues[0].second == "kalasapāḍu vaṁtenapai"
+    own = apply_event(fixed.session, {"action": "fields", "cue_id": cue.id, "second": "Kalasapadu bridge"}, RULES)
+    assert own.session.cues[0].second == "Kalasapadu bridge"
+    later = format_ms(cue.start_ms + 250)
+    timed = apply_event(own.session, {"action": "fields", "cue_id": cue.id, "start": later}, RULES)
+    assert timed.session.cues[0].start_ms == cue.start_ms + 250 and timed.session.cues[0].second == "Kalasapadu bridge"
+    with pytest.raises(ReviewError, match="is not a time"):
+        apply_event(s, {"action": "fields", "cue_id": cue.id, "end": "soon"}, RULES)
+
+
+def test_events_are_applied_once_in_order_and_a_refused_one_does_not_stop_the_rest():
+    s = session()
+    cue = s.cues[1]
+    nudge = {"action": "nudge", "cue_id": cue.id, "edge": "start", "delta_ms": 100}
+    events = [
+        {"seq": 12, **nudge},
+        {"seq": 11, **nudge},  # sent before 12: applied first
+        {"seq": 13, "action": "times", "cue_id": cue.id, "start_ms": 0, "end_ms": cue.end_ms},  # overlaps cue 1
+        {"seq": 14, "action": "select", "cue_id": "c0003"},
+        {"seq": 15, "action": "save"},
+    ]
+    outcome = apply_events(s, events, 10, RULES)
+    assert outcome.result.session.cues[1].start_ms == cue.start_ms + 200
+    assert outcome.ack == 15 and outcome.result.selected == "c0003" and outcome.requests == ("save",)
+    assert len(outcome.refused) == 1 and "overlaps cue 1" in outcome.refused[0]
+    again = apply_events(outcome.result.session, events, outcome.ack, RULES)  # the same value sent again
+    assert again.result.session is outcome.result.session and again.ack == 15 and not again.refused
+    half = apply_events(s, events[:2], 11, RULES)  # 11 was applied before: only 12 is new
+    assert half.result.session.cues[1].start_ms == cue.start_ms + 100

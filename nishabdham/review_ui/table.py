@@ -72,6 +72,17 @@ def display_order(cues: Sequence[ReviewCue], cue_report: CueReport, worst_first:
     return order
 
 
+def window(order: Sequence[int], selected: int, rows: int, above: int = 10) -> tuple[int, int]:
+    """The stretch of ``order`` the table draws: ``rows`` rows with the selected cue ``above`` rows from the
+    top (clamped to the ends), like a subtitle editor's list scrolled to the current line; ``rows`` 0 is all.
+    Returns (first, end) positions in ``order``."""
+    if rows <= 0 or len(order) <= rows:
+        return 0, len(order)
+    position = order.index(selected) if selected in order else 0
+    first = max(0, min(position - above, len(order) - rows))
+    return first, first + rows
+
+
 def table_rows(
     cues: Sequence[ReviewCue], order: Sequence[int], cue_report: CueReport, machine: MachineText, selected: int = -1
 ) -> list[dict[str, Any]]:

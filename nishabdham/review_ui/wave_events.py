@@ -1,19 +1,21 @@
 """Keyboard shortcuts and what the waveform editor sends back, as plain functions (no Streamlit).
 
-The waveform (a Streamlit component, ``wave_editor/``) sends one event per
-action: ``{"seq": n, "action": "times", "cue_id": ..., "start_ms": ..., ...}``.
-:func:`apply_event` turns it into the same edits the form and the table make
-(:func:`nishabdham.review_ui.edits.apply_edit` and the operations built on it).
+The waveform (a Streamlit component, ``wave_editor/``) makes one event per
+action: ``{"seq": n, "action": "times", "cue_id": ..., "start_ms": ..., ...}``,
+and sends every event the page has not yet answered (:func:`apply_events`, which
+skips those already applied). :func:`apply_event` turns one into the same edits
+the form and the table make (:func:`nishabdham.review_ui.edits.apply_edit` and
+the operations built on it).
 :data:`SHORTCUTS` is the one list of keys: the browser binds them, the help panel shows them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nishabdham.errors import ReviewError
+from nishabdham.errors import NishabdhamError, ReviewError
 from nishabdham.pipeline.cues.rules import CueRules
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui import edits
@@ -80,6 +82,36 @@ class EventResult:
     """``save`` or ``help`` when the event asks the page for that; empty otherwise."""
 
 
+@dataclass(frozen=True, slots=True)
+class EventsOutcome:
+    """Several events applied in order: the last result, the newest event seen, what was refused and asked."""
+
+    result: EventResult
+    ack: int
+    refused: tuple[str, ...] = ()
+    requests: tuple[str, ...] = ()
+
+
+def apply_events(session: EditSession, events: Sequence[Mapping[str, Any]], ack: int, rules: CueRules) -> EventsOutcome:
+    """Apply, in order, the events newer than ``ack`` (the last one applied or refused); each refused event
+    changes nothing and is reported, the others still apply. Returns the new ``ack`` with the result."""
+    result, refused, requests = EventResult(session), [], []
+    for event in sorted(events, key=lambda e: int(e.get("seq", 0))):
+        seq = int(event.get("seq", 0))
+        if seq <= ack:
+            continue
+        ack = seq
+        try:
+            step = apply_event(result.session, event, rules)
+        except NishabdhamError as exc:
+            refused.append(str(exc))
+            continue
+        result = EventResult(step.session, step.selected or result.selected)
+        if step.request:
+            requests.append(step.request)
+    return EventsOutcome(result, ack, tuple(refused), tuple(requests))
+
+
 def apply_event(session: EditSession, event: Mapping[str, Any], rules: CueRules) -> EventResult:
     """Apply one waveform/keyboard event; ReviewError (nothing changed) when it is refused."""
     action = str(event.get("action", ""))
@@ -104,6 +136,19 @@ def apply_event(session: EditSession, event: Mapping[str, Any], rules: CueRules)
     return EventResult(_timed_edit(session, action, cue_id, event, rules), cue_id or None)
 
 
+def fields_edit(cue_id: str, event: Mapping[str, Any]) -> edits.CueEdit:
+    """The edit the selected cue's fields ask for: the lines as typed (line 2 follows line 1 where it is its
+    transliteration), the times as typed (``H:MM:SS.mmm``; ReviewError when one is not a time)."""
+
+    def time(name: str) -> int | None:
+        return None if event.get(name) is None else ed.parse_time(event[name])
+
+    def line(name: str) -> str | None:
+        return None if event.get(name) is None else str(event[name])
+
+    return edits.CueEdit(cue_id, text=line("text"), second=line("second"), start_ms=time("start"), end_ms=time("end"))
+
+
 def _timed_edit(
     session: EditSession, action: str, cue_id: str, event: Mapping[str, Any], rules: CueRules
 ) -> EditSession:
@@ -111,6 +156,8 @@ def _timed_edit(
     if action == "times":
         change = edits.CueEdit(cue_id, start_ms=int(event["start_ms"]), end_ms=int(event["end_ms"]))
         return session.apply(edits.apply_edit, change, duration)
+    if action == "fields":
+        return session.apply(edits.apply_edit, fields_edit(cue_id, event), duration)
     if action == "edge":
         return session.apply(edits.set_edge_at, cue_id, str(event["edge"]), int(event["at_ms"]), duration)
     if action == "nudge":

@@ -31,7 +31,16 @@ TAG_LABELS = {
 }
 
 
-def render(ctx: PageContext, recording: Recording, session: EditSession, index: int, cue_report: CueReport) -> None:
+def render(
+    ctx: PageContext,
+    recording: Recording,
+    session: EditSession,
+    index: int,
+    cue_report: CueReport,
+    lines_in_waveform: bool = False,
+) -> None:
+    """The selected cue's panel; with ``lines_in_waveform`` its times and lines are edited in the waveform
+    editor above (which shows an edit at once), and this panel keeps the rest."""
     job, cues = recording.job, session.cues
     cue = cues[index]
     suffix = f"{job}:{cue.id}:{revision(job)}"
@@ -47,7 +56,7 @@ def render(ctx: PageContext, recording: Recording, session: EditSession, index: 
         _machine_original(recording, cue)
         library_view.cue_match(ctx, recording, cue, suffix)  # a poem library match, and rejecting it (issue 22)
     with edit:
-        _edit_fields(recording, cue, suffix)
+        _edit_fields(recording, cue, suffix, lines_in_waveform)
         for problem in cue_report.warnings.get(cue.id, []):
             st.warning(problem, icon=":material/warning:")
     with more:
@@ -70,24 +79,28 @@ def _machine_original(recording: Recording, cue: ed.ReviewCue) -> None:
         st.caption(f"{ed.format_ms(heard.start_ms)} → {ed.format_ms(heard.end_ms)}")
 
 
-def _edit_fields(recording: Recording, cue: ed.ReviewCue, suffix: str) -> None:
+def _edit_fields(recording: Recording, cue: ed.ReviewCue, suffix: str, lines_in_waveform: bool) -> None:
     """Each field applies itself when it changes (Ctrl+Enter or leaving it): no Apply, and the draft is kept."""
     job = recording.job
 
     def field(name: str, key: str):
         return {"on_change": _field_changed, "args": (job, cue.id, name, key), "key": key}
 
-    st.text_area("Line 1", cue.text, height=80, **field("text", f"text:{suffix}"))
-    st.text_area("Line 2", cue.second, height=68, **field("second", f"second:{suffix}"))
+    if not lines_in_waveform:
+        st.text_area("Line 1", cue.text, height=80, **field("text", f"text:{suffix}"))
+        st.text_area("Line 2", cue.second, height=68, **field("second", f"second:{suffix}"))
     st.checkbox(
         "Line 2 follows line 1 (ISO 15919 transliteration)",
         line_two_follows(cue),
         **field("follow", f"derive:{suffix}"),
     )
-    a, b, c = st.columns(3)
-    a.text_input("Start", ed.format_ms(cue.start_ms), **field("start", f"start:{suffix}"))
-    b.text_input("End", ed.format_ms(cue.end_ms), **field("end", f"end:{suffix}"))
-    c.text_input("Speaker", cue.speaker, **field("speaker", f"speaker:{suffix}"))
+    if lines_in_waveform:
+        st.text_input("Speaker", cue.speaker, **field("speaker", f"speaker:{suffix}"))
+    else:
+        a, b, c = st.columns(3)
+        a.text_input("Start", ed.format_ms(cue.start_ms), **field("start", f"start:{suffix}"))
+        b.text_input("End", ed.format_ms(cue.end_ms), **field("end", f"end:{suffix}"))
+        c.text_input("Speaker", cue.speaker, **field("speaker", f"speaker:{suffix}"))
     st.multiselect(
         "Error tags", TAGS, default=list(cue.tags), format_func=TAG_LABELS.get, **field("tags", f"tags:{suffix}")
     )

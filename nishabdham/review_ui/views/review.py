@@ -20,7 +20,7 @@ from nishabdham.review_ui.recording import Recording, open_recording
 from nishabdham.review_ui.session import EditSession
 from nishabdham.review_ui.versions import resolve, three_way_merge
 from nishabdham.review_ui.views import cue_panel, find, wave
-from nishabdham.review_ui.views.context import PageContext, flash
+from nishabdham.review_ui.views.context import PageContext, flash, show_flashes
 from nishabdham.review_ui.views.saving import approval_downloads, approve_now, doubts_panel, refreshing, save
 from nishabdham.review_ui.views.state import current, revision, run_edit, session_key, update
 
@@ -97,7 +97,8 @@ def render(ctx: PageContext) -> None:
         st.error(str(exc))
         return
     started = time.perf_counter()
-    _header(ctx, recording, session)
+    st.title(recording.name)
+    st.session_state.pop(f"full-rerun:{recording.job}", None)  # this run redraws everything anyway
     restored = st.session_state.pop(f"restored:{recording.job}", None)
     if restored:
         st.info(
@@ -110,32 +111,51 @@ def render(ctx: PageContext) -> None:
     with st.container():
         doubts_panel(ctx, recording)
     with st.container():
-        approval_downloads(recording, session)
+        shown = approval_downloads(recording, session)
     _speaker_names(recording, session)
-    cues = session.cues
-    cue_report = _report(ctx, recording, session)
-    selected = _selected_index(recording, cues)
-    _waveform(ctx, recording, cues, cue_report, selected)
-    if cues:
-        cue_panel.render(ctx, recording, session, selected, cue_report)
-    _cue_table(ctx, recording, session, cue_report, selected)
-    find.render(recording)
+    st.session_state[f"page:{recording.job}"] = _page_state(session, shown)
+    _editor(ctx, recording)
     log.debug("review page for %s drawn in %.3f s", recording.job, time.perf_counter() - started)
 
 
-def _header(ctx: PageContext, recording: Recording, session: EditSession) -> None:
-    st.title(recording.name)
-    st.session_state.pop(f"full-rerun:{recording.job}", None)  # this run redraws everything anyway
-    _toolbar(ctx, recording)
+def _page_state(session: EditSession, downloads_shown: bool) -> tuple:
+    """What the part of the page outside the editor shows of the working copy: the speakers to name, and
+    whether the approved version's downloads are offered (they go with the first edit)."""
+    return ed.speakers_of(session.cues), downloads_shown
 
 
 @st.fragment
-def _toolbar(ctx: PageContext, recording: Recording) -> None:
-    """State, Save, Undo, Approve, Shift: a save reruns only this part (the table and waveform stay)."""
+def _editor(ctx: PageContext, recording: Recording) -> None:
+    """Toolbar, waveform, the selected cue and the table: an edit here reruns only this part of the page
+    (a full run would redraw the header, the approval panels and the speakers for nothing). When an edit
+    changed what the rest of the page shows, or an action asked for it, the whole page runs again."""
     job = recording.job
-    if st.session_state.pop(f"full-rerun:{job}", False):
-        st.rerun(scope="app")
     session = current(job)
+    if st.session_state.pop(f"full-rerun:{job}", False) or _outside_changed(job, session):
+        st.rerun(scope="app")
+    show_flashes()  # messages of this run (a full run shows them at the top of the page)
+    _toolbar(ctx, recording, session)
+    cues = session.cues
+    cue_report = _report(ctx, recording, session)
+    selected = _selected_index(recording, cues)
+    editor = _waveform(ctx, recording, cues, cue_report, selected)
+    if cues:
+        cue_panel.render(ctx, recording, session, selected, cue_report, lines_in_waveform=editor)
+    _cue_table(ctx, recording, session, cue_report, selected)
+    find.render(recording)
+
+
+def _outside_changed(job: str, session: EditSession) -> bool:
+    drawn = st.session_state.get(f"page:{job}")
+    if drawn is None:
+        return False
+    speakers, downloads = drawn
+    return speakers != ed.speakers_of(session.cues) or (downloads and session.dirty)
+
+
+def _toolbar(ctx: PageContext, recording: Recording, session: EditSession) -> None:
+    """State, Save, Undo, Approve, Shift (part of the editor: a save reruns the editor, not the page)."""
+    job = recording.job
     state = "unsaved edits" if session.dirty else "no unsaved edits"
     st.caption(
         f"Job {job} · {len(session.cues)} cues · {ed.format_ms(recording.duration_ms)} · "
@@ -151,8 +171,8 @@ def _toolbar(ctx: PageContext, recording: Recording) -> None:
         key="save",
         help="Your edits are kept as a draft as you make them; a version is what others and approval see.",
     )
-    cols[1].button("Undo", on_click=refreshing, args=(job, _undo, job), disabled=not session.can_undo, key="undo")
-    cols[2].button("Redo", on_click=refreshing, args=(job, _redo, job), disabled=not session.can_redo, key="redo")
+    cols[1].button("Undo", on_click=_undo, args=(job,), disabled=not session.can_undo, key="undo")
+    cols[2].button("Redo", on_click=_redo, args=(job,), disabled=not session.can_redo, key="redo")
     approvable = session.dirty or session.base_version > 0
     cols[3].button(
         "Approve",
@@ -165,14 +185,23 @@ def _toolbar(ctx: PageContext, recording: Recording) -> None:
     shift = cols[4].number_input("Shift all cues (ms)", value=0, step=100, key=f"shift:{job}")
     cols[5].button(
         "Shift",
-        on_click=refreshing,
-        args=(job, _shift, job, f"shift:{job}", recording.duration_ms),
+        on_click=_shift,
+        args=(job, f"shift:{job}", recording.duration_ms),
         disabled=shift == 0,
         key="shift-all",
     )
-    cols[6].toggle("Worst-flagged first", key=f"worst:{job}", on_change=refreshing, args=(job, lambda: None))
+    cols[6].toggle("Worst-flagged first", key=f"worst:{job}", on_change=_worst_first, args=(job,))
     for kind, message in st.session_state.pop(f"toolbar-msg:{job}", []):
         getattr(st, kind)(message)
+
+
+def _worst_first(job: str) -> None:
+    """Sorting worst first goes to the worst cue (the table shows the rows around the selected one)."""
+    if st.session_state.get(f"worst:{job}"):
+        cues = current(job).cues
+        cue_report = st.session_state.get(f"report:{job}")
+        if cues and cue_report is not None and cue_report[0] is cues:
+            st.session_state[f"cue-no:{job}"] = tbl.display_order(cues, cue_report[1], True)[0] + 1
 
 
 def _speaker_names(recording: Recording, session: EditSession) -> None:
@@ -296,11 +325,12 @@ def _selected_index(recording: Recording, cues: tuple) -> int:
     return int(st.session_state.get(key, 1)) - 1
 
 
-def _waveform(ctx: PageContext, recording: Recording, cues: tuple, cue_report: tbl.CueReport, selected: int) -> None:
+def _waveform(ctx: PageContext, recording: Recording, cues: tuple, cue_report: tbl.CueReport, selected: int) -> bool:
+    """The waveform editor (True: it has the selected cue's times and lines), else a picture (False)."""
     if wave.available():
         wave.render(ctx, recording, cues, cue_report, selected)
         st.toggle("Keyboard shortcuts", key="shortcut-help")
-        return
+        return True
     st.caption("The waveform editor is not built here (`make setup` builds it): a picture of the waveform instead.")
     peaks = _peaks(str(recording.folder))
     flagged = set(cue_report.flags)
@@ -311,6 +341,7 @@ def _waveform(ctx: PageContext, recording: Recording, cues: tuple, cue_report: t
         cue = cues[selected]
         span = waveform.Span(max(0, cue.start_ms - 6000), min(recording.duration_ms, cue.end_ms + 6000), height=120)
         st.image(waveform.draw(peaks, span, cues, flagged, chosen, boundaries=True), width="stretch")
+    return False
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -321,11 +352,19 @@ def _peaks(folder: str):
 def _cue_table(
     ctx: PageContext, recording: Recording, session: EditSession, cue_report: tbl.CueReport, selected: int
 ) -> None:
+    """The cue table: the rows around the selected cue (``review_table_rows``), or every cue on request."""
     job = recording.job
     worst = bool(st.session_state.get(f"worst:{job}"))
     order = tbl.display_order(session.cues, cue_report, worst)
+    rows_wanted = ctx.settings.review_table_rows
+    if 0 < rows_wanted < len(order) and st.toggle(f"Table: all {len(order)} cues", key=f"all-rows:{job}"):
+        rows_wanted = 0  # every row: each edit of a long recording then shows later (the whole table is sent)
+    first, end = tbl.window(order, selected, rows_wanted)
+    if end - first < len(order):
+        st.caption(f"Cues {first + 1}–{end} of {len(order)} in table order, around the selected cue.")
+    order = order[first:end]
     rows = tbl.table_rows(session.cues, order, cue_report, recording.machine_text, selected)
-    key = f"table:{job}:{revision(job)}:{int(worst)}:{st.session_state.get(f'table-gen:{job}', 0)}"
+    key = f"table:{job}:{revision(job)}:{int(worst)}:{first}:{end}:{st.session_state.get(f'table-gen:{job}', 0)}"
     st.data_editor(
         rows,
         key=key,

@@ -15,7 +15,7 @@ from nishabdham.review_ui.views.state import current, keep_draft, update
 
 
 def refreshing(job: str, action, *args) -> None:
-    """Run a toolbar action that changes more than the toolbar, then redraw the whole page."""
+    """Run an action that changes more than the editor (approval: its panels above), then redraw the whole page."""
     action(*args)
     st.session_state[f"full-rerun:{job}"] = True
 
@@ -101,10 +101,11 @@ def doubts_panel(ctx: PageContext, recording: Recording) -> None:
         c.button("Cancel", on_click=lambda: st.session_state.pop(f"doubts:{job}", None), key="approve-cancel")
 
 
-def approval_downloads(recording: Recording, session: EditSession) -> None:
+def approval_downloads(recording: Recording, session: EditSession) -> bool:
+    """The approved files of the version being edited, while it has no unsaved edits; True when shown."""
     approval = latest_approval(recording.folder)
     if approval is None or approval.version != session.base_version or session.dirty:
-        return
+        return False
     with st.container(border=True):
         st.markdown(
             f"**Approved version {approval.version}** by {approval.approver} · machine CER {approval.cer:.1%}, "
@@ -126,6 +127,7 @@ def approval_downloads(recording: Recording, session: EditSession) -> None:
                 icon=":material/download:",
                 width="stretch",
             )
+    return True
 
 
 _MIME = {".srt": "application/x-subrip", ".vtt": "text/vtt", ".json": "application/json"}

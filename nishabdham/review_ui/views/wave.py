@@ -1,10 +1,12 @@
 """The waveform you work in (a Streamlit component built from ``review_ui/wave_editor``) and the shortcut help.
 
 The component gets the cues, the selected cue, the rule profile's gap and the
-keys; it sends back one event per action, which :func:`nishabdham.review_ui.wave_events.apply_event`
-applies through the same edit function as the form and the table. Where the
-component was not built (``make setup`` builds it), the page falls back to the
-picture of the waveform and says so.
+keys, and shows the selected cue's times and lines to edit in place. It shows an
+edit at once and sends it on; :func:`nishabdham.review_ui.wave_events.apply_events`
+applies each event through the same edit function as the form and the table, and
+the next render says which events were applied (``ack``). Where the component was
+not built (``make setup`` builds it), the page falls back to the picture of the
+waveform and the form's own fields, and says so.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from nishabdham.errors import NishabdhamError
 from nishabdham.review_ui import editing as ed
 from nishabdham.review_ui.approval import job_output_options
 from nishabdham.review_ui.media import browser_audio, load_peaks, peaks_for_browser
@@ -24,12 +25,11 @@ from nishabdham.review_ui.recording import Recording
 from nishabdham.review_ui.table import CueReport
 from nishabdham.review_ui.views.context import PageContext, flash
 from nishabdham.review_ui.views.state import current, update
-from nishabdham.review_ui.wave_events import FRAME_MS, LEAD_MS, SHORTCUTS, apply_event, shortcut_map
+from nishabdham.review_ui.wave_events import FRAME_MS, LEAD_MS, SHORTCUTS, apply_events, shortcut_map
 
 log = logging.getLogger(__name__)
 
 BUILD = Path(__file__).resolve().parents[1] / "wave_editor" / "build"
-LABEL_CHARS = 24
 
 
 def available() -> bool:
@@ -71,12 +71,14 @@ def render(ctx: PageContext, recording: Recording, cues: tuple, cue_report: CueR
                 "id": c.id,
                 "start": c.start_ms,
                 "end": c.end_ms,
-                "label": f"{n}. {c.text[:LABEL_CHARS]}",
+                "text": c.text,
+                "second": c.second,
                 "flagged": c.id in flagged,
             }
-            for n, c in enumerate(cues, 1)
+            for c in cues
         ],
         "selected": cues[selected].id if cues else None,
+        "ack": st.session_state.get(f"wave-ack:{job}", 0),
         "gap_ms": ctx.settings.rules.min_gap_ms,
         "frame_ms": FRAME_MS,
         "lead_ms": LEAD_MS,
@@ -90,25 +92,27 @@ def render(ctx: PageContext, recording: Recording, cues: tuple, cue_report: CueR
 
 
 def _event(ctx: PageContext, recording: Recording, key: str) -> None:
-    event = st.session_state.get(key)
-    if not isinstance(event, dict):
+    """The events the waveform sent that this page has not applied yet, in order (a refused one is said)."""
+    value = st.session_state.get(key)
+    if not isinstance(value, dict):
         return
     job = recording.job
-    try:
-        result = apply_event(current(job), event, job_output_options(recording, ctx.settings.rules)[0])
-    except NishabdhamError as exc:
-        flash("error", str(exc))
-        st.session_state[f"rev:{job}"] = st.session_state.get(f"rev:{job}", 0) + 1  # redraw the cue as it was
-        return
-    update(job, result.session)
-    if result.selected is not None:
-        st.session_state[f"cue-no:{job}"] = ed.index_of(result.session.cues, result.selected) + 1
-    if result.request == "help":
-        st.session_state["shortcut-help"] = not st.session_state.get("shortcut-help")
-    elif result.request == "save":
-        from nishabdham.review_ui.views.saving import save
+    ack_key = f"wave-ack:{job}"
+    rules = job_output_options(recording, ctx.settings.rules)[0]
+    outcome = apply_events(current(job), value.get("events") or [], st.session_state.get(ack_key, 0), rules)
+    st.session_state[ack_key] = outcome.ack
+    for message in outcome.refused:
+        flash("error", message)
+    update(job, outcome.result.session)
+    if outcome.result.selected is not None:
+        st.session_state[f"cue-no:{job}"] = ed.index_of(outcome.result.session.cues, outcome.result.selected) + 1
+    for request in outcome.requests:
+        if request == "help":
+            st.session_state["shortcut-help"] = not st.session_state.get("shortcut-help")
+        elif request == "save":
+            from nishabdham.review_ui.views.saving import save
 
-        save(ctx, recording)
+            save(ctx, recording)
 
 
 def help_panel() -> None:
