@@ -15,6 +15,12 @@ a character alignment of the keys: a heard word's time is spread evenly over its
 a text word takes the times of the heard characters it aligned to (interpolated between
 its neighbours when none did). A line that finds no stretch good enough is *skipped*:
 reported, never placed by guesswork.
+
+Whisper base writes English that nobody said inside a Telugu line. Heard English words between
+a stretch's first and last word may be *set aside*: left out of its key, they cost what added
+speech costs and count :data:`ENGLISH_SPAN_WEIGHT` of their length against the stretch's length
+limit, so the line keeps its tail while a real comment of several seconds is not hidden under it.
+English close to a word of the text (a loan word heard as English) may stay in the key instead.
 """
 
 from __future__ import annotations
@@ -53,6 +59,10 @@ UNHEARD_COST = 0.5
 JOIN_GAP_MS = 300
 """Speech regions closer than this are one stretch of speech when the line's edges are placed."""
 _SPAN_SLACK = 1.6  # a heard stretch may be this many times as long as the line's key (+4 characters)
+ENGLISH_SPAN_WEIGHT = 0.6
+"""A heard English word set aside inside a line's stretch counts this much of its key's length against the
+stretch's length limit: the lowest (of 0, 0.1, ... 1) at which, on cv_te_spkA's readings, no line takes in
+a real English comment (bench/bench_align_english.py); invented English inside a line goes with it."""
 _LETTERS = regex.compile(r"[\p{L}\p{M}\u200c\u200d]+")
 _LATIN = regex.compile(r"[A-Za-z]")
 
@@ -195,14 +205,18 @@ def align_text(
     heard = list(heard)
     hkeys = list(hkeys) if hkeys is not None else [heard_key(w) for w in heard]
     lkeys = list(lkeys) if lkeys is not None else ["".join(text_key(w) for w in line.words) for line in poem.lines]
-    spans = _candidates(lkeys, hkeys)
+    asides = _english_asides(heard, hkeys, poem)
+    spans = _candidates(lkeys, hkeys, asides)
     path = _best_path(len(lkeys), hkeys, spans)
     matches, added, cursor = [], [], 0
     for first, last, line in path:
         if first > cursor:
             added.append((cursor, first))
-        confidence = _confidence(lkeys[line], "".join(hkeys[first:last]))
-        words = _time_words(poem.lines[line].words, heard[first:last], hkeys[first:last])
+        reading = spans[line][first][last][1]  # >= 0: English inside the stretch was set aside
+        kept = [k for k in range(first, last) if reading < 0 or k in (first, last - 1) or not asides[reading][k]]
+        confidence = _confidence(lkeys[line], "".join(hkeys[k] for k in kept))
+        source = " ".join(w.text for w in heard[first:last])
+        words = _time_words(poem.lines[line].words, [heard[k] for k in kept], [hkeys[k] for k in kept], source)
         matches.append(LineMatch(line, first, last, round(confidence, 3), words))
         cursor = last
     if cursor < len(heard):
@@ -223,16 +237,45 @@ def _confidence(line_key: str, heard: str) -> float:
     return 1.0 - Levenshtein.distance(line_key, heard) / max(len(line_key), len(heard), 1)
 
 
-def _candidates(lkeys: list[str], hkeys: list[str]) -> list[dict[int, dict[int, float]]]:
-    """For each line: start -> end -> edit distance, for every stretch close enough to be that line.
-
-    One ``cdist`` per start word scores every line against every stretch from it (in C).
-    """
+def _english_asides(heard: Sequence[Word], hkeys: Sequence[str], poem: PoemText) -> list[list[bool]]:
+    """What may be set aside inside a line's stretch: every heard English word; and, where it differs,
+    the English that no word of the text is (further than MAX_DISTANCE from every text word's key), so that a loan
+    word of the text heard as English ("bridge" of బ్రిడ్జిపై) stays in the line while invented English goes."""
     import numpy as np
     from rapidfuzz.distance import Levenshtein
     from rapidfuzz.process import cdist
 
-    out: list[dict[int, dict[int, float]]] = [{} for _ in lkeys]
+    english = [w.lang == "en" and bool(_LATIN.search(w.text)) and bool(k) for w, k in zip(heard, hkeys)]
+    if not any(english):
+        return []
+    words = [k for line in poem.lines for k in map(text_key, line.words) if k]
+    if not words:
+        return [english]
+    at = [i for i, e in enumerate(english) if e]
+    nearest = cdist([hkeys[i] for i in at], words, scorer=Levenshtein.normalized_distance).min(axis=1)
+    invented = list(english)
+    for i in np.asarray(at)[nearest <= MAX_DISTANCE]:
+        invented[i] = False
+    return [english] + ([invented] if any(invented) and invented != english else [])
+
+
+Spans = list[dict[int, dict[int, tuple[float, int]]]]
+"""For each line: first heard word -> after the last -> (cost, reading: -1 as heard, else the index
+of the set-aside mask of :func:`_english_asides` it was read with)."""
+
+
+def _candidates(lkeys: list[str], hkeys: list[str], asides: Sequence[Sequence[bool]] = ()) -> Spans:
+    """For each line: every stretch close enough to be that line, with its cost.
+
+    A stretch is scored as heard and, when words of an ``asides`` mask lie inside it (not at its
+    edges), with them set aside: Whisper base writes invented English inside a Telugu line. Set-aside
+    words cost ADD_COST a key character, as added speech does, and count ENGLISH_SPAN_WEIGHT of their
+    length against the stretch's length limit. The cheapest reading is kept. One ``cdist`` per start
+    word and reading scores every line against every stretch from it (in C).
+    """
+    import numpy as np
+
+    out: Spans = [{} for _ in lkeys]
     lengths = np.array([len(k) for k in lkeys])
     limits = _SPAN_SLACK * lengths + 4
     usable = lengths > 0
@@ -240,25 +283,64 @@ def _candidates(lkeys: list[str], hkeys: list[str]) -> list[dict[int, dict[int, 
     for first in range(len(hkeys)):
         if not hkeys[first]:
             continue
-        ends, stretches, joined = [], [], ""
-        for last in range(first + 1, len(hkeys) + 1):
-            joined += hkeys[last - 1]
-            if len(joined) > widest:
-                break
-            if hkeys[last - 1]:
-                ends.append(last)
-                stretches.append(joined)
-        if not stretches:
-            continue
-        sizes = np.array([len(x) for x in stretches])
-        # the part of the line longer than the stretch is unheard: those characters cost UNHEARD_COST, not 1
-        unheard = np.maximum(lengths[:, None] - sizes[None, :], 0)
-        costs = cdist(lkeys, stretches, scorer=Levenshtein.distance) - (1 - UNHEARD_COST) * unheard
-        longer = np.maximum(lengths[:, None], sizes[None, :])
-        close = (costs <= MAX_DISTANCE * longer) & (sizes[None, :] <= limits[:, None])
-        for line, end in zip(*np.nonzero(close & usable[:, None])):
-            out[line].setdefault(first, {})[ends[end]] = float(costs[line, end])
+        readings = [(-1, _stretches(first, hkeys, widest))]
+        readings += [(i, _stretches(first, hkeys, widest, aside)) for i, aside in enumerate(asides)]
+        for reading, batch in readings:
+            if not batch.keys:
+                continue
+            costs, close = _scores(lkeys, lengths, limits, batch)
+            for line, end in zip(*np.nonzero(close & usable[:, None])):
+                cost, last = float(costs[line, end]), batch.ends[end]
+                known = out[line].setdefault(first, {}).get(last)
+                if known is None or cost < known[0]:
+                    out[line][first][last] = (cost, reading)
     return out
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Stretches from one heard word, scored together: where each ends, its key, the key characters set aside."""
+
+    ends: list[int] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    set_aside: list[int] = field(default_factory=list)
+
+
+def _stretches(first: int, hkeys: list[str], widest: float, aside: Sequence[bool] | None = None) -> _Batch:
+    """The stretches from heard word ``first``, keyed as heard; with ``aside``, the words it marks
+    between a stretch's first and last word left out of the key (only stretches that have some)."""
+    batch = _Batch()
+    inner, set_aside = "", 0
+    for last in range(first + 1, len(hkeys) + 1):
+        key = hkeys[last - 1]
+        if len(inner) + ENGLISH_SPAN_WEIGHT * set_aside > widest:
+            break
+        if key and (aside is None or set_aside):
+            batch.ends.append(last)
+            batch.keys.append(inner + key)
+            batch.set_aside.append(set_aside)
+        if aside is not None and aside[last - 1] and last - 1 > first:
+            set_aside += len(key)
+        else:
+            inner += key
+    return batch
+
+
+def _scores(lkeys: list[str], lengths, limits, batch: _Batch):
+    """Every line against every stretch of ``batch``: the cost, and whether the stretch may be that line at all."""
+    import numpy as np
+    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.process import cdist
+
+    sizes = np.array([len(x) for x in batch.keys])
+    aside = np.array(batch.set_aside)
+    # the part of the line longer than the stretch is unheard: those characters cost UNHEARD_COST, not 1
+    unheard = np.maximum(lengths[:, None] - sizes[None, :], 0)
+    distance = cdist(lkeys, batch.keys, scorer=Levenshtein.distance) - (1 - UNHEARD_COST) * unheard
+    longer = np.maximum(lengths[:, None], sizes[None, :])
+    span = sizes + ENGLISH_SPAN_WEIGHT * aside
+    close = (distance <= MAX_DISTANCE * longer) & (span[None, :] <= limits[:, None])
+    return distance + ADD_COST * aside[None, :], close
 
 
 def _best_path(n_lines: int, hkeys: list[str], spans) -> list[tuple[int, int, int]]:
@@ -289,7 +371,7 @@ def _best_path(n_lines: int, hkeys: list[str], spans) -> list[tuple[int, int, in
             if not ends:
                 continue
             entry, origin = entries[j]
-            for last, distance in ends.items():
+            for last, (distance, _) in ends.items():
                 cost = entry + distance
                 if cost < best[last][j + 1]:
                     best[last][j + 1], back[last][j + 1] = cost, (h, origin, j)
@@ -395,8 +477,8 @@ def _region_of(start_ms: int, end_ms: int, regions: Sequence[SpeechRegion]) -> S
     return best
 
 
-def _time_words(text_words: list[str], heard: list[Word], hkeys: list[str]) -> tuple[Word, ...]:
-    """The words of a line, each timed by the heard characters its key aligned to."""
+def _time_words(text_words: list[str], heard: list[Word], hkeys: list[str], source: str) -> tuple[Word, ...]:
+    """The words of a line, each timed by the heard characters its key aligned to (``source``: what was heard)."""
     from rapidfuzz.distance import Levenshtein
 
     times: list[tuple[float, float]] = []  # one (start, end) per heard key character
@@ -418,7 +500,6 @@ def _time_words(text_words: list[str], heard: list[Word], hkeys: list[str]) -> t
         spans.append((times[min(hit)][0], times[max(hit)][1]) if hit else None)
         pos += len(key)
     spans = _fill(spans, keys, heard[0].start_ms, heard[-1].end_ms)
-    source = " ".join(w.text for w in heard)
     out = []
     for word, (start, end) in zip(text_words, spans):
         script = "latin" if _LATIN.search(word) else "telugu"
