@@ -2,7 +2,7 @@
 
 Whisper base writes English that nobody said inside a Telugu line ("On the day ... of the month"
 in one held-out reading, as words of no length). The aligner sets such English aside
-(``align.ENGLISH_SPAN_WEIGHT``); this bench is where that weight is chosen, on the tuning fold.
+(``placement.ENGLISH_SPAN_WEIGHT``); this bench is where that weight is chosen, on the tuning fold.
 
 Each reading of bench/bench_align.py is decoded once with its text (pinned CPU kernels,
 docs/DETERMINISM.md). Then, for every line placed and every boundary between two heard words of
@@ -37,7 +37,7 @@ pin_kernels()
 from bench_align import scenarios  # noqa: E402
 
 from nishabdham.pipeline.cues.segment import clean_words  # noqa: E402
-from nishabdham.pipeline.known_text import align  # noqa: E402
+from nishabdham.pipeline.known_text import align, placement  # noqa: E402
 from nishabdham.pipeline.known_text.verse import parse_text  # noqa: E402
 from nishabdham.types import Segment, Word  # noqa: E402
 from tests.text_recordings import build_reading  # noqa: E402
@@ -154,7 +154,7 @@ def main() -> None:
     readings = decode(Path(args.dev), args.speaker)
     results = {}
     for weight in [float(w) for w in args.weights.split(",")]:
-        align.ENGLISH_SPAN_WEIGHT = weight
+        placement.ENGLISH_SPAN_WEIGHT = weight
         results[str(weight)] = evaluate(readings)
         print(weight, json.dumps(results[str(weight)]), flush=True)
     if args.json:

@@ -68,7 +68,7 @@ def test_introduction_stanza_repeat_and_skip(pipeline, spk_c, jfk, tmp_path):
     # Each line's first and last cue against where its speech starts and ends: mean error <= 0.25 s
     # each. With the pinned kernels and the beam fallback the decode is the same every run. Whisper
     # base writes "On the day ... of the month" (words of no length) inside the last line; the aligner
-    # sets invented English inside a line aside (align.ENGLISH_SPAN_WEIGHT, chosen on cv_te_spkA with
+    # sets invented English inside a line aside (placement.ENGLISH_SPAN_WEIGHT, chosen on cv_te_spkA with
     # bench/bench_align_english.py), so the line keeps its tail ("lē cuṭa gāju", heard 23.7-24.6 s):
     # ends 34, 62, 158 and 18 ms (mean 0.07 s; before, the tail was left as added speech: 1069 ms,
     # mean 0.33 s). Starts 56, 94, 90 and 6 ms.
