@@ -306,6 +306,73 @@ def test_text_cues_carry_text_second_line_origin_and_report():
     assert report["added"][0]["text"] == "and so"
 
 
+def english(start_ms: int, text: str, step: int = 0) -> list[Word]:
+    """English as Whisper writes it (``lang`` en): invented ones often of no length (``step`` 0)."""
+    return [
+        Word(start_ms + i * step, start_ms + (i + 1) * step, w, 0.5, "", "en", "Latin")
+        for i, w in enumerate(text.split())
+    ]
+
+
+def test_invented_english_inside_a_line_is_set_aside_not_the_lines_tail():
+    """Whisper base writes English nobody said inside a Telugu line: the line keeps its tail (issue 20)."""
+    poem = parse_text(f"{L2}\n{L4}")
+    words = (
+        heard(0, "meediyalu vanta padu chundu")
+        + heard(3000, "mundu chupu leni")
+        + english(4350, "thank you for watching the video")
+        + heard(4350, "moorkhundu chedipovu")
+    )
+    alignment = align_text(poem, words)
+    assert [(m.line, m.first, m.last) for m in alignment.matches] == [(0, 0, 4), (1, 4, len(words))]
+    assert alignment.added == ()
+    line = alignment.matches[1]
+    assert (line.start_ms, line.end_ms) == (3000, 4350 + 450 + 400)
+    assert "thank you for watching the video" in line.words[0].source  # the reviewer sees what was heard
+    assert line.confidence == align_text(poem, words[:7] + words[13:]).matches[1].confidence  # scored without it
+    cues, report = text_cues(poem, [Segment(0, 6000, "", tuple(words))], CueRules(), 6000)
+    assert [(c.origin, c.text) for c in cues] == [("text", L2), ("text", L4)] and report["added"] == []
+
+
+def test_a_loan_word_heard_as_english_stays_in_the_line_while_invented_english_goes():
+    """ "bridge" of బ్రిడ్జిపై heard as English is the text's: it still times its word; the invented line goes."""
+    poem = parse_text(L1)
+    words = (
+        heard(0, "kalasapadu")
+        + english(450, "bridgepa", 400)
+        + heard(900, "inundi niru")
+        + english(1800, "thank you for watching the video")
+        + heard(1800, "pravahinchendhi")
+    )
+    alignment = align_text(poem, words)
+    assert [(m.first, m.last) for m in alignment.matches] == [(0, len(words))] and alignment.added == ()
+    timed = alignment.matches[0].words
+    assert (timed[1].text, timed[1].start_ms) == ("బ్రిడ్జిపై", 450)  # from "bridgepa", not squeezed after it
+    assert timed[-1].end_ms == 2200
+
+
+def test_a_real_english_comment_inside_a_line_is_not_taken_in():
+    """Set-aside English still counts against a stretch's length (ENGLISH_SPAN_WEIGHT): a reader's comment of
+    several seconds between two halves of a line is not hidden under the line's cue, the line reaching across it."""
+    poem = parse_text(L1)
+    comment = "and so my fellow americans ask not what your country can do for you ask what you can do for your country"
+    tail = 4 + len(comment.split())
+    words = (
+        heard(0, "kalasapadu bridge pai nunchi") + english(1800, comment, 400) + heard(10600, "neeru pravahinchindi")
+    )
+    alignment = align_text(poem, words)
+    assert [m.first for m in alignment.matches] == [0] and alignment.matches[0].last < tail
+    assert alignment.added[-1][1] == len(words)  # the comment's end and the line's tail are heard speech
+
+
+def test_english_at_a_lines_edge_is_not_set_aside_into_it():
+    """Only English inside a stretch (between two words of the line) is set aside: an introduction stays apart."""
+    poem = parse_text(L2)
+    words = english(0, "this is a poem by the author", 400) + heard(3000, "meediyalu vanta padu chundu")
+    alignment = align_text(poem, words)
+    assert [(m.first, m.last) for m in alignment.matches] == [(7, 11)] and alignment.added == ((0, 7),)
+
+
 # --------------------------------------------------------------------------- verse-aware cues
 
 

@@ -65,14 +65,15 @@ def test_introduction_stanza_repeat_and_skip(pipeline, spk_c, jfk, tmp_path):
     assert cer([p.text for p in lines], [" ".join(c.text for c in cues) for cues in found]) == 0.0
     starts = [abs(cues[0].start_ms - p.speech_start_ms) for cues, p in zip(found, lines)]
     ends = [abs(cues[-1].end_ms - p.speech_end_ms) for cues, p in zip(found, lines)]
-    # Each line's first and last cue against where its speech starts and ends. Starts: mean error
-    # <= 0.25 s. Ends: every line but one within 0.25 s, that one within 1.5 s. With the pinned
-    # kernels and the beam fallback the decode is the same every run: ends 34, 62, 158 and 1069 ms.
-    # The last is a known weakness: Whisper base writes "On the day ... of the month" inside the last
-    # line, and the aligner leaves the line's tail ("lē cuṭa gāju", heard 23.7-24.6 s) as added speech
-    # (docs/KNOWN_TEXT.md, "Not done"). Under the earlier MKL pin this decode was cleaner (mean 0.25 s held).
+    # Each line's first and last cue against where its speech starts and ends: mean error <= 0.25 s
+    # each. With the pinned kernels and the beam fallback the decode is the same every run. Whisper
+    # base writes "On the day ... of the month" (words of no length) inside the last line; the aligner
+    # sets invented English inside a line aside (placement.ENGLISH_SPAN_WEIGHT, chosen on cv_te_spkA with
+    # bench/bench_align_english.py), so the line keeps its tail ("lē cuṭa gāju", heard 23.7-24.6 s):
+    # ends 34, 62, 158 and 18 ms (mean 0.07 s; before, the tail was left as added speech: 1069 ms,
+    # mean 0.33 s). Starts 56, 94, 90 and 6 ms.
     assert sum(starts) / len(starts) <= 250, (starts, ends)
-    assert sorted(ends)[-2] <= 250 and max(ends) <= 1500, (starts, ends)
+    assert sum(ends) / len(ends) <= 250, (starts, ends)
 
     report = transcript.alignment
     assert report["skipped"] == [4] and report["repeated"] == [2]  # file line numbers (a blank line before c)

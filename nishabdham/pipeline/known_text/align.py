@@ -9,12 +9,19 @@ text, an English word of either side through the same Latin channel.
 Each line (pāda) is matched as a whole to a stretch of consecutive heard words, scored by
 the edit distance of the keys. A dynamic programme over the heard words then chooses, at
 once, which stretches are lines and which are *added* speech (an introduction, a comment),
-letting the reader skip lines (each costs :data:`SKIP_COST`) and read a line again, a
-refrain (:data:`REPEAT_COST`). Inside a matched stretch, each word of the text is timed by
-a character alignment of the keys: a heard word's time is spread evenly over its key, and
-a text word takes the times of the heard characters it aligned to (interpolated between
-its neighbours when none did). A line that finds no stretch good enough is *skipped*:
-reported, never placed by guesswork.
+letting the reader skip lines and read a line again, a refrain (the costs, the scoring and the
+programme are in :mod:`nishabdham.pipeline.known_text.placement`). Inside a matched stretch,
+each word of the text is timed by a character alignment of the keys: a heard word's time is
+spread evenly over its key, and a text word takes the times of the heard characters it aligned
+to (interpolated between its neighbours when none did). A line that finds no stretch good
+enough is *skipped*: reported, never placed by guesswork.
+
+Whisper base writes English that nobody said inside a Telugu line. Heard English words between
+a stretch's first and last word may be *set aside*: left out of its key, they cost what added
+speech costs and count ``placement.ENGLISH_SPAN_WEIGHT`` of their length against the stretch's
+length limit, so the line keeps its tail while a real comment of several seconds is not hidden
+under it. English close to a word of the text (a loan word heard as English) may stay in the key
+instead.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import regex
 from nishabdham.pipeline.codeswitch.restore import latin_skeleton, normalize_latin
 from nishabdham.pipeline.cues.rules import CueRules, SecondLine
 from nishabdham.pipeline.cues.segment import VersePiece, clean_words, verse_cues
+from nishabdham.pipeline.known_text.placement import MAX_DISTANCE, best_path, candidates
 from nishabdham.pipeline.known_text.verse import PoemText, line_metre, pada_breaks
 from nishabdham.pipeline.telugu import skeleton, to_iso
 from nishabdham.pipeline.vad import SpeechRegion
@@ -36,23 +44,10 @@ from nishabdham.types import Cue, Segment, Word
 
 log = logging.getLogger(__name__)
 
-# Costs in key characters. Tuned on speaker cv_te_spkA of the dev set (lines, stanzas,
-# repeats, skips, an English introduction built from its clips); reported on cv_te_spkC.
-ADD_COST = 0.5
-"""Cost of one key character of heard speech that is not from the text."""
-SKIP_COST = 3.0
-"""Cost of one line of the text that is not read where it comes next."""
-REPEAT_COST = 3.0
-"""Cost of going back in the text (a refrain or a line read again)."""
-MAX_DISTANCE = 0.6
-"""A stretch further than this (edit distance / longer key) from a line is never that line."""
 MAX_SNAP_MS = 2500
 """A line's edge moves to the edge of its speech region by at most this much (tuned on cv_te_spkA)."""
-UNHEARD_COST = 0.5
-"""Cost of a key character of the line that nothing heard matches (Whisper drops words; a wrong sound costs 1)."""
 JOIN_GAP_MS = 300
 """Speech regions closer than this are one stretch of speech when the line's edges are placed."""
-_SPAN_SLACK = 1.6  # a heard stretch may be this many times as long as the line's key (+4 characters)
 _LETTERS = regex.compile(r"[\p{L}\p{M}\u200c\u200d]+")
 _LATIN = regex.compile(r"[A-Za-z]")
 
@@ -195,14 +190,18 @@ def align_text(
     heard = list(heard)
     hkeys = list(hkeys) if hkeys is not None else [heard_key(w) for w in heard]
     lkeys = list(lkeys) if lkeys is not None else ["".join(text_key(w) for w in line.words) for line in poem.lines]
-    spans = _candidates(lkeys, hkeys)
-    path = _best_path(len(lkeys), hkeys, spans)
+    asides = _english_asides(heard, hkeys, poem)
+    spans = candidates(lkeys, hkeys, asides)
+    path = best_path(len(lkeys), hkeys, spans)
     matches, added, cursor = [], [], 0
     for first, last, line in path:
         if first > cursor:
             added.append((cursor, first))
-        confidence = _confidence(lkeys[line], "".join(hkeys[first:last]))
-        words = _time_words(poem.lines[line].words, heard[first:last], hkeys[first:last])
+        reading = spans[line][first][last][1]  # >= 0: English inside the stretch was set aside
+        kept = [k for k in range(first, last) if reading < 0 or k in (first, last - 1) or not asides[reading][k]]
+        confidence = _confidence(lkeys[line], "".join(hkeys[k] for k in kept))
+        source = " ".join(w.text for w in heard[first:last])
+        words = _time_words(poem.lines[line].words, [heard[k] for k in kept], [hkeys[k] for k in kept], source)
         matches.append(LineMatch(line, first, last, round(confidence, 3), words))
         cursor = last
     if cursor < len(heard):
@@ -223,107 +222,26 @@ def _confidence(line_key: str, heard: str) -> float:
     return 1.0 - Levenshtein.distance(line_key, heard) / max(len(line_key), len(heard), 1)
 
 
-def _candidates(lkeys: list[str], hkeys: list[str]) -> list[dict[int, dict[int, float]]]:
-    """For each line: start -> end -> edit distance, for every stretch close enough to be that line.
-
-    One ``cdist`` per start word scores every line against every stretch from it (in C).
-    """
+def _english_asides(heard: Sequence[Word], hkeys: Sequence[str], poem: PoemText) -> list[list[bool]]:
+    """What may be set aside inside a line's stretch: every heard English word; and, where it differs,
+    the English that no word of the text is (further than MAX_DISTANCE from every text word's key), so that a loan
+    word of the text heard as English ("bridge" of బ్రిడ్జిపై) stays in the line while invented English goes."""
     import numpy as np
     from rapidfuzz.distance import Levenshtein
     from rapidfuzz.process import cdist
 
-    out: list[dict[int, dict[int, float]]] = [{} for _ in lkeys]
-    lengths = np.array([len(k) for k in lkeys])
-    limits = _SPAN_SLACK * lengths + 4
-    usable = lengths > 0
-    widest = float(limits.max()) if len(lkeys) else 0.0
-    for first in range(len(hkeys)):
-        if not hkeys[first]:
-            continue
-        ends, stretches, joined = [], [], ""
-        for last in range(first + 1, len(hkeys) + 1):
-            joined += hkeys[last - 1]
-            if len(joined) > widest:
-                break
-            if hkeys[last - 1]:
-                ends.append(last)
-                stretches.append(joined)
-        if not stretches:
-            continue
-        sizes = np.array([len(x) for x in stretches])
-        # the part of the line longer than the stretch is unheard: those characters cost UNHEARD_COST, not 1
-        unheard = np.maximum(lengths[:, None] - sizes[None, :], 0)
-        costs = cdist(lkeys, stretches, scorer=Levenshtein.distance) - (1 - UNHEARD_COST) * unheard
-        longer = np.maximum(lengths[:, None], sizes[None, :])
-        close = (costs <= MAX_DISTANCE * longer) & (sizes[None, :] <= limits[:, None])
-        for line, end in zip(*np.nonzero(close & usable[:, None])):
-            out[line].setdefault(first, {})[ends[end]] = float(costs[line, end])
-    return out
-
-
-def _best_path(n_lines: int, hkeys: list[str], spans) -> list[tuple[int, int, int]]:
-    """The cheapest reading: (first, after last, line) for each stretch that is a line, in order.
-
-    State: heard position and the last line read (``u`` = line + 1, 0 before any). Moving
-    to line ``j`` from state ``u`` costs SKIP_COST per line jumped over forwards
-    (``u <= j``) or REPEAT_COST going back (``u > j``); lines never read after the last
-    one cost SKIP_COST each at the end.
-    """
-    inf = float("inf")
-    n = len(hkeys)
-    best = [[inf] * (n_lines + 1) for _ in range(n + 1)]
-    back: list[list[tuple[int, int, int] | None]] = [[None] * (n_lines + 1) for _ in range(n + 1)]
-    best[0][0] = 0.0
-    for h in range(n + 1):
-        row = best[h]
-        if h < n:  # heard word h is added speech
-            add = ADD_COST * max(len(hkeys[h]), 1)
-            for u in range(n_lines + 1):
-                if row[u] + add < best[h + 1][u]:
-                    best[h + 1][u], back[h + 1][u] = row[u] + add, (h, u, -1)
-        if h == n or all(v == inf for v in row):
-            continue
-        entries = _entry_costs(row, n_lines)
-        for j in range(n_lines):
-            ends = spans[j].get(h)
-            if not ends:
-                continue
-            entry, origin = entries[j]
-            for last, distance in ends.items():
-                cost = entry + distance
-                if cost < best[last][j + 1]:
-                    best[last][j + 1], back[last][j + 1] = cost, (h, origin, j)
-    finals = [best[n][u] + SKIP_COST * (n_lines - u) for u in range(n_lines + 1)]
-    u = min(range(n_lines + 1), key=finals.__getitem__)
-    path, h = [], n
-    while h > 0 and back[h][u] is not None:
-        prev_h, prev_u, line = back[h][u]
-        if line >= 0:
-            path.append((prev_h, h, line))
-        h, u = prev_h, prev_u
-    return path[::-1]
-
-
-def _entry_costs(row: list[float], n_lines: int) -> list[tuple[float, int]]:
-    """For each line j: the cheapest way into it from this heard position, and the state it comes from.
-
-    Forwards (``u <= j``) costs SKIP_COST * (j - u): a running minimum of row[u] - SKIP_COST * u;
-    backwards (``u > j``) costs REPEAT_COST: a minimum over the states after j.
-    """
-    inf = float("inf")
-    forward: list[tuple[float, int]] = []
-    low, low_u = inf, 0
-    for j in range(n_lines):
-        if row[j] - SKIP_COST * j < low:
-            low, low_u = row[j] - SKIP_COST * j, j
-        forward.append((low + SKIP_COST * j, low_u))
-    out: list[tuple[float, int]] = [(inf, 0)] * n_lines
-    high, high_u = inf, 0
-    for j in range(n_lines - 1, -1, -1):
-        if row[j + 1] < high:
-            high, high_u = row[j + 1], j + 1
-        out[j] = min(forward[j], (high + REPEAT_COST, high_u))
-    return out
+    english = [w.lang == "en" and bool(_LATIN.search(w.text)) and bool(k) for w, k in zip(heard, hkeys)]
+    if not any(english):
+        return []
+    words = [k for line in poem.lines for k in map(text_key, line.words) if k]
+    if not words:
+        return [english]
+    at = [i for i, e in enumerate(english) if e]
+    nearest = cdist([hkeys[i] for i in at], words, scorer=Levenshtein.normalized_distance).min(axis=1)
+    invented = list(english)
+    for i in np.asarray(at)[nearest <= MAX_DISTANCE]:
+        invented[i] = False
+    return [english] + ([invented] if any(invented) and invented != english else [])
 
 
 # --------------------------------------------------------------------------- timing
@@ -395,8 +313,8 @@ def _region_of(start_ms: int, end_ms: int, regions: Sequence[SpeechRegion]) -> S
     return best
 
 
-def _time_words(text_words: list[str], heard: list[Word], hkeys: list[str]) -> tuple[Word, ...]:
-    """The words of a line, each timed by the heard characters its key aligned to."""
+def _time_words(text_words: list[str], heard: list[Word], hkeys: list[str], source: str) -> tuple[Word, ...]:
+    """The words of a line, each timed by the heard characters its key aligned to (``source``: what was heard)."""
     from rapidfuzz.distance import Levenshtein
 
     times: list[tuple[float, float]] = []  # one (start, end) per heard key character
@@ -418,7 +336,6 @@ def _time_words(text_words: list[str], heard: list[Word], hkeys: list[str]) -> t
         spans.append((times[min(hit)][0], times[max(hit)][1]) if hit else None)
         pos += len(key)
     spans = _fill(spans, keys, heard[0].start_ms, heard[-1].end_ms)
-    source = " ".join(w.text for w in heard)
     out = []
     for word, (start, end) in zip(text_words, spans):
         script = "latin" if _LATIN.search(word) else "telugu"
