@@ -283,6 +283,14 @@ function showCue() {
   }
 }
 
+// Apply the field the reviewer is typing in, if it is one of these (before moving to another cue or
+// saving, so the typing is not lost); returns its id.
+function commitTyping() {
+  const id = Object.keys(FIELDS).find((f) => $(f) === document.activeElement);
+  if (id) commit(id);
+  return id;
+}
+
 // Send what the reviewer changed in the fields (nothing when nothing changed); true when sent.
 function commit(id) {
   const cue = selectedCue();
@@ -350,8 +358,8 @@ const ACTIONS = {
   loop: toggleLoop,
   "zoom-in": () => zoom(1.5),
   "zoom-out": () => zoom(1 / 1.5),
-  "prev-cue": () => { const c = neighbour(-1); if (c) send("select", { cue_id: c.id }); },
-  "next-cue": () => { const c = neighbour(1); if (c) send("select", { cue_id: c.id }); },
+  "prev-cue": () => { commitTyping(); const c = neighbour(-1); if (c) send("select", { cue_id: c.id }); },
+  "next-cue": () => { commitTyping(); const c = neighbour(1); if (c) send("select", { cue_id: c.id }); },
   "start-at-playhead": () => send("edge", { cue_id: view.selected, edge: "start", at_ms: now() }),
   "end-at-playhead": () => send("edge", { cue_id: view.selected, edge: "end", at_ms: now() }),
   "split-at-playhead": () => send("split", { cue_id: view.selected, at_ms: now() }),
@@ -360,16 +368,11 @@ const ACTIONS = {
   delete: () => send("delete", { cue_id: view.selected }),
   undo: () => send("undo", {}),
   redo: () => send("redo", {}),
-  save: (e) => {
-    const id = Object.keys(FIELDS).find((f) => $(f) === e.target);
-    if (id) commit(id); // what is being typed is saved too
-    send("save", {});
-  },
+  save: () => { commitTyping(); send("save", {}); }, // what is being typed is saved too
   help: () => send("help", {}),
   "apply-next": (e) => {
-    const id = Object.keys(FIELDS).find((f) => $(f) === e.target);
-    if (id) commit(id); // a field of this editor: its edit goes first, in the same batch
-    else {
+    const id = commitTyping(); // a field of this editor: its edit goes first, in the same batch
+    if (!id) {
       const doc = e.target.ownerDocument;
       if (doc.activeElement && doc.activeElement.blur) doc.activeElement.blur(); // Streamlit applies its field
     }
