@@ -295,3 +295,17 @@ def test_a_published_text_with_two_recordings_is_refused(app, redis_server, monk
         assert store.list_jobs() == []
     finally:
         store.close()
+
+
+def test_worst_flagged_first_puts_the_worst_cue_on_top_and_selects_it(app, done_job):
+    sign_in(app)
+    open_job(app, done_job.id)
+    job = done_job.id
+    app.number_input(key=f"cue-no:{job}").set_value(3).run()
+    app.text_area(key=f"text:{job}:c0003:0").input("చాలా పొడవైన వాక్యం " * 12).run()  # breaks the length rules
+    app.number_input(key=f"cue-no:{job}").set_value(1).run()
+    assert app.data_editor[0].value.iloc[0]["#"] == 1
+    app.toggle(key=f"worst:{job}").set_value(True).run()
+    top = app.data_editor[0].value.iloc[0]
+    assert top["#"] == 3 and top["QA"] and bool(top["open"])  # the flagged cue, on top and selected
+    assert app.number_input(key=f"cue-no:{job}").value == 3
